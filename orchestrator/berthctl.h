@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * berthctl: the user CLI (daemonless engine).  Each command group lives in
+ * its own file (cmd_image.c, cmd_container.c, ...) and exports one entry
+ * point with this signature; berthctl.c dispatches on argv[1].
+ * Return value: the process exit status (podman's: 125 engine error,
+ * 126/127 command not runnable/found, otherwise the container's status).
+ */
+#ifndef BERTHCTL_H
+#define BERTHCTL_H
+
+#include "error.h"
+
+struct berthctl_opts {
+	const char *root;      /* --root: images, containers, volumes (default /var/lib/berth) */
+	const char *runroot;   /* --runroot: runtime state (default /run/berth) */
+	int debug;
+};
+
+typedef int (*berthctl_cmd_fn)(struct berthctl_opts *opts, int argc, char **argv);
+
+/* Groups; weak so that a build without a component still links and says so. */
+int berthctl_cmd_image(struct berthctl_opts *opts, int argc, char **argv) __attribute__((weak));
+int berthctl_cmd_container(struct berthctl_opts *opts, int argc, char **argv) __attribute__((weak));
+int berthctl_cmd_network(struct berthctl_opts *opts, int argc, char **argv) __attribute__((weak));
+int berthctl_cmd_volume(struct berthctl_opts *opts, int argc, char **argv) __attribute__((weak));
+
+#define BERTHCTL_EXIT_ENGINE 125
+
+#endif
