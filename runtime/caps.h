@@ -6,7 +6,7 @@
  * Parse at the edge with berth_caps_parse(); the container process then
  * applies the sets in this exact order (runc's order; every step runs in the
  * container process, after the namespaces, mounts and pivot_root, and after
- * the seccomp filter when noNewPrivileges is false, see seccomp.h):
+ * the seccomp filter when noNewPrivileges is false, see seccomp_filter.h):
  *
  *   1. berth_caps_drop_bounding(caps)   still uid 0 with CAP_SETPCAP: drops
  *                                       every capability not in "bounding"

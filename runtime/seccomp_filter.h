@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
+ * (Named seccomp_filter.h, not seccomp.h: with -Iruntime that name would hide
+ * libseccomp's <seccomp.h>.)
+ *
  * seccomp for the container process (runtime-spec linux.seccomp), built with
  * libseccomp and loaded with seccomp(2) by berth itself, so that the filter
  * flags (TSYNC, LOG, SPEC_ALLOW, WAIT_KILLABLE_RECV) are the kernel's and
@@ -35,8 +38,8 @@
  *   refuses SCMP_ACT_NOTIFY as the default action and on "sendmsg" and
  *   "write" (runc refuses it on "write" for the same reason).
  */
-#ifndef BERTH_SECCOMP_H
-#define BERTH_SECCOMP_H
+#ifndef BERTH_SECCOMP_FILTER_H
+#define BERTH_SECCOMP_FILTER_H
 
 #include <jansson.h>
 #include <stdbool.h>
