@@ -19,7 +19,8 @@ int berth_cmd_features(struct berth_global *g, int argc, char **argv, berth_erro
 			fputs(usage, stdout);
 			return 0;
 		}
-		return berth_error(err, 0, "features: unexpected argument \"%s\"", argv[i]) ? 1 : 1;
+		berth_error(err, 0, "features: unexpected argument \"%s\"", argv[i]);
+		return 1;
 	}
 	if (berth_features(&f, err) < 0)
 		return 1;
