@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The features document (runtime-spec features.md) has every expected key. */
+#include <seccomp.h>
+
+#include "caps.h"
+#include "harness.h"
+#include "oci_features.h"
+#include "util.h"
+
+static int has_string(json_t *arr, const char *s)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(arr, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+			return 1;
+	return 0;
+}
+
+TEST(document_has_the_spec_keys)
+{
+	json_t *f cleanup_json = NULL;
+	berth_error_t err = NULL;
+	json_t *linux_, *cg;
+
+	ASSERT_EQ(berth_features(&f, &err), 0);
+	EXPECT_STREQ(json_string_value(json_object_get(f, "ociVersionMin")), "1.0.0");
+	EXPECT_STREQ(json_string_value(json_object_get(f, "ociVersionMax")), BERTH_OCI_VERSION);
+	EXPECT_EQ(json_array_size(json_object_get(f, "hooks")), 6);
+	EXPECT_TRUE(has_string(json_object_get(f, "hooks"), "createRuntime"));
+	EXPECT_TRUE(has_string(json_object_get(f, "mountOptions"), "rbind"));
+	EXPECT_TRUE(has_string(json_object_get(f, "mountOptions"), "rslave"));
+	linux_ = json_object_get(f, "linux");
+	ASSERT_TRUE(json_is_object(linux_));
+	EXPECT_TRUE(has_string(json_object_get(linux_, "namespaces"), "pid"));
+	EXPECT_TRUE(has_string(json_object_get(linux_, "namespaces"), "time"));
+	EXPECT_EQ(json_array_size(json_object_get(linux_, "capabilities")),
+		  (size_t)berth_cap_max_known() + 1);
+	EXPECT_TRUE(has_string(json_object_get(linux_, "capabilities"), "CAP_BPF"));
+	cg = json_object_get(linux_, "cgroup");
+	EXPECT_TRUE(json_is_true(json_object_get(cg, "v1")));
+	EXPECT_TRUE(json_is_true(json_object_get(cg, "v2")));
+	EXPECT_TRUE(json_is_false(json_object_get(cg, "systemd")));
+	EXPECT_TRUE(json_is_true(json_object_get(json_object_get(linux_, "seccomp"), "enabled")));
+	EXPECT_TRUE(json_is_false(json_object_get(json_object_get(linux_, "apparmor"), "enabled")));
+	EXPECT_TRUE(json_is_false(json_object_get(json_object_get(linux_, "selinux"), "enabled")));
+	EXPECT_TRUE(json_is_false(json_object_get(json_object_get(linux_, "intelRdt"), "enabled")));
+	/* mount_setattr(2) exists on 5.12+ kernels. */
+	EXPECT_TRUE(json_is_boolean(json_object_get(
+		json_object_get(json_object_get(linux_, "mountExtensions"), "idmap"), "enabled")));
+	EXPECT_STRNE(json_string_value(json_object_get(json_object_get(f, "annotations"),
+						       "io.github.seccomp.libseccomp.version")),
+		     "");
+}
+
+TEST_MAIN()
