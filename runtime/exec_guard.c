@@ -60,11 +60,26 @@ static int script_interpreter(int fd, char *out, size_t size)
 	return 1;
 }
 
+/*
+ * An O_PATH fd (what a runtime opens to execveat() it) cannot be read: reopen
+ * it through /proc for reading.  Without /proc mounted no "#!/proc/self/exe"
+ * can run either.
+ */
+static int readable_fd(int fd)
+{
+	char path[64], c;
+
+	if (pread(fd, &c, 1, 0) >= 0 || errno != EBADF)
+		return -1; /* fd itself is readable (or unreadable for another reason) */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
 static int check_level(const struct berth_exec_guard *g, int fd, int depth, const char *what,
 		       berth_error_t *err)
 {
 	char interp[256];
-	cleanup_close int next = -1;
+	cleanup_close int next = -1, reopened = -1;
 	struct stat st;
 
 	if (fstat(fd, &st) < 0)
@@ -73,7 +88,10 @@ static int check_level(const struct berth_exec_guard *g, int fd, int depth, cons
 		return berth_error(err, EPERM,
 				   "refusing to execute the berth binary in the container (%s)",
 				   what);
-	if (!script_interpreter(fd, interp, sizeof(interp)))
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	reopened = readable_fd(fd);
+	if (!script_interpreter(reopened >= 0 ? reopened : fd, interp, sizeof(interp)))
 		return 0;
 	if (depth >= BERTH_EXEC_GUARD_DEPTH)
 		return berth_error(err, ELOOP, "exec guard: more than %d levels of \"#!\" at \"%s\"",

@@ -11,8 +11,9 @@
  *      to the host binary (before pivot_root; it keeps no fd, only the
  *      binary's device and inode numbers);
  *   2. after pivot_root and just before execve, open the resolved program
- *      (O_RDONLY | O_CLOEXEC: the "#!" line is read from it; an O_PATH fd
- *      only gets the direct check) and call berth_exec_guard_check(&g, fd): it
+ *      (O_PATH or O_RDONLY, with O_CLOEXEC; an O_PATH fd is reopened through
+ *      /proc/self/fd to read its "#!" line) and call
+ *      berth_exec_guard_check(&g, fd) while still uid 0 (reading needs it): it
  *      refuses when (st_dev, st_ino) of the fd, or of a "#!" interpreter
  *      followed up to BERTH_EXEC_GUARD_DEPTH levels, is berth's own binary;
  * The other half of the defence is the runtime's: make the process

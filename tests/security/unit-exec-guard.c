@@ -49,11 +49,15 @@ static const char *script(const char *dir, const char *name, const char *content
 	return p;
 }
 
-/* The guard's verdict on path: 0, or the negative return with the message in msg. */
-static int verdict(const struct berth_exec_guard *g, const char *path, char *msg, size_t size)
+/*
+ * The guard's verdict on path opened with flags: 0, or the negative return
+ * with the message in msg.
+ */
+static int verdict_flags(const struct berth_exec_guard *g, const char *path, int flags, char *msg,
+			 size_t size)
 {
 	berth_error_t err = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+	int fd = open(path, flags | O_CLOEXEC), ret;
 
 	msg[0] = '\0';
 	if (fd < 0)
@@ -64,6 +68,11 @@ static int verdict(const struct berth_exec_guard *g, const char *path, char *msg
 	berth_error_release(&err);
 	close(fd);
 	return ret;
+}
+
+static int verdict(const struct berth_exec_guard *g, const char *path, char *msg, size_t size)
+{
+	return verdict_flags(g, path, O_RDONLY, msg, size);
 }
 
 TEST_F(scripts, own_binary_is_refused)
@@ -92,6 +101,10 @@ TEST_F(scripts, chain_of_shebangs_is_followed)
 	snprintf(text, sizeof(text), "#!%s arg\necho hi\n", s2);
 	s1 = script(self->dir, "one", text);
 	EXPECT_EQ(verdict(&self->g, s1, msg, sizeof(msg)), -EPERM);
+	/* The same through an O_PATH fd, as a runtime opens it for execveat(). */
+	EXPECT_EQ(verdict_flags(&self->g, s1, O_PATH, msg, sizeof(msg)), -EPERM);
+	EXPECT_EQ(verdict_flags(&self->g, "/proc/self/exe", O_PATH, msg, sizeof(msg)), -EPERM);
+	EXPECT_EQ(verdict_flags(&self->g, "/bin/sh", O_PATH, msg, sizeof(msg)), 0);
 }
 
 TEST_F(scripts, shebang_loop_is_refused)
