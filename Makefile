@@ -62,6 +62,7 @@ include runtime/module.mk
 -include netplugins/module.mk
 -include orchestrator/module.mk
 include tests/module.mk
+-include tests/cr/module.mk
 
 all: $(BINS) $(LIBS)
 
