@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Payload layouts of the checkpoint image records (little-endian, fixed
+ * width, no host kernel addresses).  Each struct is the fixed head of its
+ * record; variable data (paths, bytes) follows it.  A newer format version
+ * may only append fields; readers accept longer heads.
+ */
+#ifndef BERTH_CR_RECORDS_H
+#define BERTH_CR_RECORDS_H
+
+#include <stdint.h>
+
+#define CR_ARCH_X86_64 1
+
+struct cr_r_inventory {
+	uint32_t arch;
+	uint32_t page_size;
+	uint32_t nproc;
+	uint32_t root_pid;
+	uint64_t flags;
+	uint64_t time_ns;
+};
+
+struct cr_r_process { /* + uint32_t tids[nthreads] */
+	uint32_t pid, ppid, pgid, sid;
+	uint32_t nthreads;
+	uint32_t pad;
+};
+
+struct cr_r_task {
+	uint64_t start_code, end_code, start_data, end_data;
+	uint64_t start_brk, brk, start_stack;
+	uint64_t arg_start, arg_end, env_start, env_end;
+	uint32_t umask, personality;
+	uint64_t rlim[16][2]; /* RLIMIT_*: soft, hard */
+};
+
+enum { CR_PATH_CWD = 1, CR_PATH_EXE = 2, CR_PATH_ROOT = 3 };
+struct cr_r_path { /* + NUL-terminated path */
+	uint32_t tag, pad;
+};
+
+struct cr_r_thread {
+	uint32_t tid, pad;
+	uint64_t sigmask;
+	uint64_t regs[27]; /* struct user_regs_struct, x86-64 */
+	uint64_t rseq_addr;
+	uint32_t rseq_len, rseq_sig;
+	uint64_t tid_address;
+	uint64_t robust_head, robust_len;
+	uint64_t ss_sp, ss_size;
+	uint32_t ss_flags, pad2;
+};
+
+struct cr_r_xstate { /* + xsave bytes */
+	uint32_t tid, pad;
+};
+
+struct cr_r_sigaction {
+	uint32_t sig, pad;
+	uint64_t handler, flags, restorer, mask;
+};
+
+struct cr_r_siginfo { /* + 128 bytes of siginfo */
+	uint32_t tid; /* 0: the process-wide queue */
+	uint32_t pad;
+};
+
+enum cr_vma_kind {
+	CR_VMA_ANON = 1,
+	CR_VMA_FILE = 2,
+	CR_VMA_VDSO = 3,
+	CR_VMA_VVAR = 4,
+	CR_VMA_VVAR_VCLOCK = 5,
+	CR_VMA_SHMEM = 6, /* shared anonymous: content in the file table (file_id) */
+};
+struct cr_r_vma { /* + NUL-terminated path for file mappings */
+	uint64_t start, end, pgoff;
+	uint32_t prot, flags; /* PROT_*, MAP_SHARED/MAP_PRIVATE/MAP_GROWSDOWN */
+	uint32_t kind, file_id;
+};
+
+struct cr_r_fd {
+	uint32_t fd, fdflags, file_id, pad;
+};
+
+enum cr_file_type {
+	CR_FILE_REG = 1,
+	CR_FILE_DIR = 2,
+	CR_FILE_CHR = 3,
+	CR_FILE_PIPE = 4,
+	CR_FILE_MEMFD = 5,
+	CR_FILE_SHMEM = 6, /* a shared anonymous mapping's memory */
+};
+struct cr_r_file { /* + NUL-terminated path */
+	uint32_t id, type;
+	uint32_t flags, mode; /* open flags (O_*), st_mode */
+	uint64_t pos, size, ino;
+	uint32_t deleted, pipe_size;
+	uint64_t rdev;
+};
+
+struct cr_r_file_data { /* + bytes */
+	uint32_t id, pad;
+	uint64_t offset;
+};
+
+struct cr_r_pages { /* + npages * page_size bytes */
+	uint64_t vaddr, npages;
+};
+
+#endif

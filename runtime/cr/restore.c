@@ -1,0 +1,1321 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Rebuilding a process tree from a checkpoint image.
+ *
+ * Every process starts as a copy of the restorer (clone3 with set_tid for
+ * the root; clone3 run inside the restored parent for the others), stopped
+ * under ptrace.  A small "trampoline" mapping holding one syscall
+ * instruction and a data area is placed where no saved mapping lives;
+ * everything else is done by system calls the restorer makes the process
+ * run from there: move the vDSO to its saved place, unmap the rest, map
+ * the saved areas, install fds, threads, signals.  The page data is
+ * written with process_vm_writev.  Finally the trampoline is unmapped, the
+ * saved registers are set and the process is let go.
+ */
+#include <dirent.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/prctl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "cr.h"
+#include "image.h"
+#include "maps.h"
+#include "ptrace.h"
+#include "records.h"
+#include "util.h"
+
+#define TRAMP_SIZE   (64UL << 10)
+#define TMP_SIZE     (1UL << 20) /* where the vDSO waits while the space is cleared */
+#define TASK_TOP     0x7ffffffff000UL
+#define D_ARGS       0x1000 /* offsets in the trampoline's data area */
+#define D_TIDS       0x1200
+#define D_PATH       0x2000
+#define D_AUXV       0x4000
+#define RESTORE_OPTS (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | \
+		      PTRACE_O_EXITKILL)
+
+struct rthread {
+	struct cr_r_thread r;
+	unsigned char *xstate;
+	size_t xlen;
+	struct cr_thread ctl;
+};
+
+struct rsig {
+	uint32_t tid;
+	unsigned char si[128];
+};
+
+struct rvma {
+	struct cr_r_vma v;
+	char *path;
+};
+
+struct rproc {
+	struct cr_r_process pr;
+	uint32_t *tids;
+	struct cr_r_task task;
+	bool has_task;
+	char *paths[4];
+	void *auxv;
+	size_t auxvlen;
+	struct rthread *threads;
+	int nthreads;
+	struct cr_r_sigaction sa[65];
+	bool has_sa[65];
+	struct rsig *sigs;
+	int nsigs;
+	struct rvma *vmas;
+	int nvmas;
+	struct cr_r_fd *fds;
+	int nfds;
+	pid_t pid; /* in our namespace, once created */
+};
+
+struct rfile {
+	struct cr_r_file f;
+	char *path;
+	int fd;       /* ours, at a high number inherited by the restored processes */
+	int other;    /* the other end of a pipe / the write fd of a recreated file */
+	char *unlink; /* a recreated deleted file, unlinked when its data is in */
+};
+
+struct rctx {
+	int dirfd;
+	struct cr_r_inventory inv;
+	struct rproc *procs;
+	int nprocs;
+	struct rfile *files;
+	int nfiles;
+	int fdbase;
+	unsigned long tramp;
+	char *buf;
+	size_t buflen;
+	struct cr_stats *st;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+#define GROW(arr, n, err, what)                                                            \
+	({                                                                                 \
+		void *_p = realloc((arr), ((n) + 1) * sizeof(*(arr)));                     \
+		if (_p == NULL)                                                            \
+			return berth_error_errno(err, ENOMEM, "%s", what);                 \
+		(arr) = _p;                                                                \
+		memset(&(arr)[(n)], 0, sizeof(*(arr)));                                    \
+		&(arr)[(n)++];                                                             \
+	})
+
+/* ---- reading the image ---- */
+
+static int read_inventory(struct rctx *c, berth_error_t *err)
+{
+	struct cr_img img;
+	struct cr_rec_header h;
+	cleanup_free void *p = NULL;
+	int ret = -1, r;
+
+	if (cr_img_open(&img, c->dirfd, "inventory.img", CR_KIND_INVENTORY, err) < 0)
+		goto out;
+	while ((r = cr_img_next(&img, &h, err)) > 0) {
+		free(p);
+		p = NULL;
+		if (cr_img_read_all(&img, h.type == CR_REC_INVENTORY ? sizeof(c->inv) : 0, &p,
+				    err) < 0)
+			goto out;
+		if (h.type == CR_REC_INVENTORY)
+			memcpy(&c->inv, p, sizeof(c->inv));
+	}
+	if (r < 0)
+		goto out;
+	if (c->inv.arch != CR_ARCH_X86_64 || c->inv.page_size != CR_PAGE || c->inv.nproc == 0) {
+		ret = berth_error(err, EINVAL, "image: made for another architecture");
+		goto out;
+	}
+	ret = 0;
+out:
+	cr_img_close(&img);
+	return ret;
+}
+
+static struct rproc *proc_by_vpid(struct rctx *c, uint32_t vpid)
+{
+	for (int i = 0; i < c->nprocs; i++)
+		if (c->procs[i].pr.pid == vpid)
+			return &c->procs[i];
+	return NULL;
+}
+
+static struct rthread *thread_by_vtid(struct rproc *p, uint32_t tid)
+{
+	for (int i = 0; i < p->nthreads; i++)
+		if (p->threads[i].r.tid == tid)
+			return &p->threads[i];
+	return NULL;
+}
+
+static int read_pstree(struct rctx *c, berth_error_t *err)
+{
+	struct cr_img img;
+	struct cr_rec_header h;
+	int ret = -1, r;
+
+	if (cr_img_open(&img, c->dirfd, "pstree.img", CR_KIND_PSTREE, err) < 0)
+		goto out;
+	while ((r = cr_img_next(&img, &h, err)) > 0) {
+		cleanup_free void *p = NULL;
+		struct rproc *rp;
+
+		if (cr_img_read_all(&img, 0, &p, err) < 0)
+			goto out;
+		if (h.type != CR_REC_PROCESS)
+			continue;
+		rp = realloc(c->procs, (c->nprocs + 1) * sizeof(*rp));
+		if (rp == NULL || h.len < sizeof(rp->pr)) {
+			ret = berth_error(err, EBADMSG, "pstree.img: bad process record");
+			goto out;
+		}
+		c->procs = rp;
+		rp = &c->procs[c->nprocs++];
+		memset(rp, 0, sizeof(*rp));
+		memcpy(&rp->pr, p, sizeof(rp->pr));
+		if (rp->pr.nthreads == 0 || rp->pr.nthreads > 100000 ||
+		    h.len < sizeof(rp->pr) + rp->pr.nthreads * 4) {
+			ret = berth_error(err, EBADMSG, "pstree.img: bad thread list");
+			goto out;
+		}
+		rp->tids = malloc(rp->pr.nthreads * 4);
+		if (rp->tids == NULL)
+			goto out;
+		memcpy(rp->tids, (char *)p + sizeof(rp->pr), rp->pr.nthreads * 4);
+	}
+	if (r < 0)
+		goto out;
+	if ((uint32_t)c->nprocs != c->inv.nproc || c->procs[0].pr.pid != c->inv.root_pid) {
+		ret = berth_error(err, EBADMSG, "pstree.img does not match inventory.img");
+		goto out;
+	}
+	ret = 0;
+out:
+	cr_img_close(&img);
+	return ret;
+}
+
+static int core_record(struct rproc *rp, const struct cr_rec_header *h, void *p,
+		       berth_error_t *err)
+{
+	switch (h->type) {
+	case CR_REC_TASK:
+		memcpy(&rp->task, p, sizeof(rp->task));
+		rp->has_task = true;
+		break;
+	case CR_REC_PATH: {
+		struct cr_r_path *ph = p;
+
+		if (ph->tag >= 1 && ph->tag <= 3) {
+			free(rp->paths[ph->tag]);
+			rp->paths[ph->tag] = strdup((char *)p + sizeof(*ph));
+		}
+		break;
+	}
+	case CR_REC_AUXV:
+		free(rp->auxv);
+		rp->auxv = malloc(h->len);
+		if (rp->auxv == NULL)
+			return berth_error_errno(err, ENOMEM, "auxv");
+		memcpy(rp->auxv, p, h->len);
+		rp->auxvlen = h->len;
+		break;
+	case CR_REC_THREAD: {
+		struct rthread *t = GROW(rp->threads, rp->nthreads, err, "threads");
+
+		memcpy(&t->r, p, sizeof(t->r));
+		break;
+	}
+	case CR_REC_XSTATE: {
+		struct rthread *t = thread_by_vtid(rp, ((struct cr_r_xstate *)p)->tid);
+
+		if (t == NULL)
+			return berth_error(err, EBADMSG, "fpu state of an unknown thread");
+		t->xlen = h->len - sizeof(struct cr_r_xstate);
+		t->xstate = malloc(t->xlen);
+		if (t->xstate == NULL)
+			return berth_error_errno(err, ENOMEM, "fpu state");
+		memcpy(t->xstate, (char *)p + sizeof(struct cr_r_xstate), t->xlen);
+		break;
+	}
+	case CR_REC_SIGACTION: {
+		struct cr_r_sigaction *sa = p;
+
+		if (sa->sig >= 1 && sa->sig <= 64) {
+			rp->sa[sa->sig] = *sa;
+			rp->has_sa[sa->sig] = true;
+		}
+		break;
+	}
+	case CR_REC_SIGINFO: {
+		struct rsig *s = GROW(rp->sigs, rp->nsigs, err, "signals");
+
+		s->tid = ((struct cr_r_siginfo *)p)->tid;
+		memcpy(s->si, (char *)p + sizeof(struct cr_r_siginfo), 128);
+		break;
+	}
+	case CR_REC_VMA: {
+		struct rvma *v = GROW(rp->vmas, rp->nvmas, err, "mappings");
+
+		memcpy(&v->v, p, sizeof(v->v));
+		if (h->len > sizeof(v->v) && ((char *)p)[sizeof(v->v)])
+			v->path = strdup((char *)p + sizeof(v->v));
+		if (v->v.start >= v->v.end || v->v.end > TASK_TOP || (v->v.start % CR_PAGE))
+			return berth_error(err, EBADMSG, "bad mapping record");
+		break;
+	}
+	case CR_REC_FD: {
+		struct cr_r_fd *f = GROW(rp->fds, rp->nfds, err, "fds");
+
+		memcpy(f, p, sizeof(*f));
+		break;
+	}
+	default:
+		return berth_error(err, EBADMSG, "unknown record type %u", h->type);
+	}
+	return 0;
+}
+
+static size_t min_len(uint32_t type)
+{
+	switch (type) {
+	case CR_REC_TASK:
+		return sizeof(struct cr_r_task);
+	case CR_REC_PATH:
+		return sizeof(struct cr_r_path);
+	case CR_REC_THREAD:
+		return sizeof(struct cr_r_thread);
+	case CR_REC_XSTATE:
+		return sizeof(struct cr_r_xstate);
+	case CR_REC_SIGACTION:
+		return sizeof(struct cr_r_sigaction);
+	case CR_REC_SIGINFO:
+		return sizeof(struct cr_r_siginfo) + 128;
+	case CR_REC_VMA:
+		return sizeof(struct cr_r_vma);
+	case CR_REC_FD:
+		return sizeof(struct cr_r_fd);
+	}
+	return 0;
+}
+
+static int read_core(struct rctx *c, struct rproc *rp, berth_error_t *err)
+{
+	char name[64];
+	struct cr_img img;
+	struct cr_rec_header h;
+	int ret = -1, r;
+
+	snprintf(name, sizeof(name), "core-%u.img", rp->pr.pid);
+	if (cr_img_open(&img, c->dirfd, name, CR_KIND_CORE, err) < 0)
+		goto out;
+	while ((r = cr_img_next(&img, &h, err)) > 0) {
+		cleanup_free void *p = NULL;
+
+		if (cr_img_read_all(&img, min_len(h.type), &p, err) < 0)
+			goto out;
+		if (core_record(rp, &h, p, err) < 0) {
+			berth_error_wrap(err, "image file `%s`", name);
+			goto out;
+		}
+	}
+	if (r < 0)
+		goto out;
+	if (!rp->has_task || rp->nthreads != (int)rp->pr.nthreads) {
+		ret = berth_error(err, EBADMSG, "image file `%s`: incomplete", name);
+		goto out;
+	}
+	ret = 0;
+out:
+	cr_img_close(&img);
+	return ret;
+}
+
+/* ---- files: opened here, inherited by every restored process ---- */
+
+static struct rfile *file_by_id(struct rctx *c, uint32_t id)
+{
+	for (int i = 0; i < c->nfiles; i++)
+		if (c->files[i].f.id == id)
+			return &c->files[i];
+	return NULL;
+}
+
+static int to_high(struct rctx *c, int *fd, berth_error_t *err)
+{
+	int n;
+
+	if (*fd < 0)
+		return 0;
+	n = fcntl(*fd, F_DUPFD_CLOEXEC, c->fdbase);
+	if (n < 0)
+		return berth_error_errno(err, errno, "move fd");
+	close(*fd);
+	*fd = n;
+	return 0;
+}
+
+static int open_deleted(struct rfile *rf, berth_error_t *err)
+{
+	int fd = open(rf->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, rf->f.mode & 07777);
+	cleanup_free char *alt = NULL;
+
+	if (fd < 0 && errno == EEXIST) {
+		/* The name is taken again: recreate it next to it. */
+		if (asprintf(&alt, "%s.berth-restore.%d", rf->path, getpid()) < 0)
+			return berth_error_errno(err, ENOMEM, "file");
+		fd = open(alt, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, rf->f.mode & 07777);
+	}
+	if (fd < 0)
+		return berth_error_errno(err, errno, "recreate deleted file `%s`", rf->path);
+	rf->other = fd;
+	rf->unlink = alt ? steal_pointer(&alt) : strdup(rf->path);
+	rf->fd = open(rf->unlink, (rf->f.flags & ~(O_CREAT | O_EXCL | O_TRUNC)) | O_CLOEXEC);
+	if (rf->fd < 0)
+		return berth_error_errno(err, errno, "reopen deleted file `%s`", rf->path);
+	return 0;
+}
+
+static int open_pipe(struct rctx *c, struct rfile *rf, berth_error_t *err)
+{
+	int p[2];
+	bool rd = (rf->f.flags & O_ACCMODE) == O_RDONLY;
+
+	/* Another description of a pipe already made: open the pipe again. */
+	for (int i = 0; i < c->nfiles; i++) {
+		struct rfile *o = &c->files[i];
+		char path[64];
+
+		if (o == rf || o->f.type != CR_FILE_PIPE || o->f.ino != rf->f.ino || o->fd < 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", o->fd);
+		rf->fd = open(path, (rd ? O_RDONLY : O_WRONLY) | O_CLOEXEC | O_NONBLOCK);
+		if (rf->fd < 0)
+			return berth_error_errno(err, errno, "reopen pipe");
+		return fcntl(rf->fd, F_SETFL, rf->f.flags) < 0 ? -1 : 0;
+	}
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return berth_error_errno(err, errno, "pipe");
+	if (rf->f.pipe_size)
+		fcntl(p[0], F_SETPIPE_SZ, rf->f.pipe_size);
+	rf->fd = rd ? p[0] : p[1];
+	rf->other = rd ? p[1] : p[0];
+	fcntl(rf->fd, F_SETFL, rf->f.flags);
+	return 0;
+}
+
+static int open_file(struct rctx *c, struct rfile *rf, berth_error_t *err)
+{
+	int flags = (rf->f.flags & ~(O_CREAT | O_EXCL | O_TRUNC)) | O_CLOEXEC;
+
+	switch (rf->f.type) {
+	case CR_FILE_REG:
+		if (rf->f.deleted) {
+			if (open_deleted(rf, err) < 0)
+				return -1;
+		} else {
+			rf->fd = open(rf->path, flags);
+		}
+		break;
+	case CR_FILE_DIR:
+	case CR_FILE_CHR:
+		rf->fd = open(rf->path, flags);
+		break;
+	case CR_FILE_MEMFD: {
+		char name[256];
+		const char *s = rf->path + 7;
+		size_t n = strlen(s);
+
+		if (n > 10 && strcmp(s + n - 10, " (deleted)") == 0)
+			n -= 10;
+		snprintf(name, sizeof(name), "%.*s", (int)(n > 240 ? 240 : n), s);
+		rf->fd = memfd_create(name, MFD_CLOEXEC);
+		if (rf->fd >= 0)
+			fcntl(rf->fd, F_SETFL, rf->f.flags);
+		break;
+	}
+	case CR_FILE_PIPE:
+		if (open_pipe(c, rf, err) < 0)
+			return -1;
+		break;
+	default:
+		return berth_error(err, EBADMSG, "files.img: unknown file type %u", rf->f.type);
+	}
+	if (rf->fd < 0)
+		return berth_error_errno(err, errno, "open `%s`", rf->path);
+	if ((rf->f.type == CR_FILE_REG || rf->f.type == CR_FILE_DIR) && !rf->f.deleted &&
+	    lseek(rf->fd, (off_t)rf->f.pos, SEEK_SET) < 0 && errno != ESPIPE)
+		return berth_error_errno(err, errno, "seek `%s`", rf->path);
+	return 0;
+}
+
+static int file_data(struct rfile *rf, const struct cr_r_file_data *d, const char *data, size_t n,
+		     berth_error_t *err)
+{
+	int fd = rf->f.type == CR_FILE_MEMFD ? rf->fd : rf->other;
+
+	if (rf->f.type == CR_FILE_PIPE) {
+		if (berth_write_all(rf->other >= 0 && (rf->f.flags & O_ACCMODE) == O_RDONLY
+					    ? rf->other
+					    : rf->fd,
+				    data, n) != (ssize_t)n)
+			return berth_error_errno(err, errno, "refill pipe");
+		return 0;
+	}
+	if (fd < 0 || pwrite(fd, data, n, (off_t)d->offset) != (ssize_t)n)
+		return berth_error_errno(err, errno, "write content of `%s`", rf->path);
+	return 0;
+}
+
+static int read_files(struct rctx *c, berth_error_t *err)
+{
+	struct cr_img img;
+	struct cr_rec_header h;
+	int ret = -1, r;
+
+	if (cr_img_open(&img, c->dirfd, "files.img", CR_KIND_FILES, err) < 0)
+		goto out;
+	while ((r = cr_img_next(&img, &h, err)) > 0) {
+		cleanup_free void *p = NULL;
+
+		if (cr_img_read_all(&img, h.type == CR_REC_FILE ? sizeof(struct cr_r_file)
+								 : sizeof(struct cr_r_file_data),
+				    &p, err) < 0)
+			goto out;
+		if (h.type == CR_REC_FILE) {
+			struct rfile *rf = realloc(c->files, (c->nfiles + 1) * sizeof(*rf));
+
+			if (rf == NULL)
+				goto out;
+			c->files = rf;
+			rf = &c->files[c->nfiles++];
+			memset(rf, 0, sizeof(*rf));
+			memcpy(&rf->f, p, sizeof(rf->f));
+			rf->fd = rf->other = -1;
+			rf->path = strdup((char *)p + sizeof(rf->f));
+			if (rf->path == NULL || open_file(c, rf, err) < 0)
+				goto out;
+		} else if (h.type == CR_REC_FILE_DATA) {
+			struct cr_r_file_data *d = p;
+			struct rfile *rf = file_by_id(c, d->id);
+
+			if (rf == NULL) {
+				ret = berth_error(err, EBADMSG, "files.img: data of unknown file");
+				goto out;
+			}
+			if (file_data(rf, d, (char *)p + sizeof(*d), h.len - sizeof(*d), err) < 0)
+				goto out;
+		} else {
+			ret = berth_error(err, EBADMSG, "files.img: unknown record type %u",
+					  h.type);
+			goto out;
+		}
+	}
+	if (r < 0)
+		goto out;
+	/* Move every description above the highest fd a restored process uses. */
+	for (int i = 0; i < c->nfiles; i++) {
+		struct rfile *rf = &c->files[i];
+
+		if (rf->f.deleted && rf->f.type == CR_FILE_REG &&
+		    lseek(rf->fd, (off_t)rf->f.pos, SEEK_SET) < 0)
+			goto out;
+		if (to_high(c, &rf->fd, err) < 0 || to_high(c, &rf->other, err) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	cr_img_close(&img);
+	if (ret < 0)
+		berth_error_wrap(err, "restore files");
+	return ret;
+}
+
+/* ---- working inside a restored process ---- */
+
+static int rsys(struct rctx *c, struct rthread *t, long nr, long a0, long a1, long a2, long a3,
+		long a4, long a5, long *out, berth_error_t *err)
+{
+	long a[6] = { a0, a1, a2, a3, a4, a5 }, ret;
+
+	if (cr_syscall(&t->ctl, nr, a, &ret, NULL, err) < 0)
+		return -1;
+	if (out)
+		*out = ret;
+	else if (ret < 0 && ret > -4096)
+		return berth_error_errno(err, (int)-ret, "syscall %ld in process %d", nr,
+					 t->ctl.tid);
+	return 0;
+}
+
+#define RSYS(c, t, nr, ...)                                                                \
+	({                                                                                 \
+		long _a[6] = { __VA_ARGS__ };                                              \
+		rsys(c, t, nr, _a[0], _a[1], _a[2], _a[3], _a[4], _a[5], NULL, err);       \
+	})
+
+static int put(struct rctx *c, pid_t pid, unsigned long off, const void *data, size_t len,
+	       berth_error_t *err)
+{
+	struct iovec l = { (void *)data, len }, r = { (void *)(c->tramp + off), len };
+
+	if (off + len > TRAMP_SIZE)
+		return berth_error(err, E2BIG, "restore: %zu bytes do not fit", len);
+	if (process_vm_writev(pid, &l, 1, &r, 1, 0) != (ssize_t)len)
+		return berth_error_errno(err, errno, "process %d: write memory", pid);
+	return 0;
+}
+
+/* A free place for the trampoline (and the vDSO's waiting room) in every layout involved. */
+static int place_trampoline(struct rctx *c, berth_error_t *err)
+{
+	struct cr_vma *self = NULL;
+	int nself = 0;
+	unsigned long need = TRAMP_SIZE + TMP_SIZE, cand = 0x10000000UL;
+	bool moved = true;
+
+	if (cr_read_maps(getpid(), &self, &nself, err) < 0)
+		return -1;
+	while (moved && cand + need < TASK_TOP) {
+		moved = false;
+		for (int i = 0; i < nself; i++)
+			if (self[i].start < cand + need && self[i].end > cand) {
+				cand = (self[i].end + 0xfffff) & ~0xfffffUL;
+				moved = true;
+			}
+		for (int p = 0; p < c->nprocs; p++)
+			for (int i = 0; i < c->procs[p].nvmas; i++) {
+				struct cr_r_vma *v = &c->procs[p].vmas[i].v;
+
+				if (v->start < cand + need && v->end > cand) {
+					cand = (v->end + 0xfffff) & ~0xfffffUL;
+					moved = true;
+				}
+			}
+	}
+	cr_free_maps(self, nself);
+	if (cand + need >= TASK_TOP)
+		return berth_error(err, ENOMEM, "restore: no room for the restorer mapping");
+	c->tramp = cand;
+	return 0;
+}
+
+static int child_idle(void *arg)
+{
+	for (;;)
+		syscall(SYS_pause);
+	return 0;
+}
+
+static pid_t clone_root(pid_t tid)
+{
+	struct clone_args a;
+	pid_t set[1] = { tid };
+	long r;
+
+	memset(&a, 0, sizeof(a));
+	a.exit_signal = SIGCHLD;
+	a.set_tid = (uintptr_t)set;
+	a.set_tid_size = 1;
+	r = syscall(SYS_clone3, &a, sizeof(a));
+	if (r == 0)
+		child_idle(NULL);
+	return (pid_t)r;
+}
+
+/* Map the trampoline in a fresh copy of ourselves, using our own vDSO's syscall. */
+static int setup_trampoline(struct rctx *c, struct rthread *t, berth_error_t *err)
+{
+	static const unsigned char code[] = { 0x0f, 0x05 }; /* syscall */
+	unsigned long vdso = getauxval(AT_SYSINFO_EHDR);
+	long ret;
+
+	if (vdso == 0)
+		return berth_error(err, ENOTSUP, "restore: no vDSO");
+	if (cr_find_syscall_insn(getpid(), vdso, vdso + 2 * CR_PAGE, &t->ctl.syscall_ip, err) < 0)
+		return -1;
+	if (rsys(c, t, SYS_mmap, c->tramp, TRAMP_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0, &ret, err) < 0)
+		return -1;
+	if ((unsigned long)ret != c->tramp)
+		return berth_error_errno(err, ret < 0 ? (int)-ret : EEXIST,
+					 "restore: map the restorer at %#lx", c->tramp);
+	if (put(c, t->ctl.tid, 0, code, sizeof(code), err) < 0)
+		return -1;
+	t->ctl.syscall_ip = c->tramp;
+	return 0;
+}
+
+static int set_session(struct rctx *c, struct rproc *rp, struct rproc *parent, berth_error_t *err)
+{
+	struct rthread *t = &rp->threads[0];
+	long ret;
+
+	if (rp->pr.sid == rp->pr.pid)
+		return rsys(c, t, SYS_setsid, 0, 0, 0, 0, 0, 0, &ret, err);
+	if (rp->pr.pgid == rp->pr.pid)
+		return rsys(c, t, SYS_setpgid, 0, 0, 0, 0, 0, 0, &ret, err);
+	if (parent && rp->pr.pgid != parent->pr.pgid)
+		return rsys(c, t, SYS_setpgid, 0, rp->pr.pgid, 0, 0, 0, 0, &ret, err);
+	return 0;
+}
+
+/* Create process rp with its saved pid: from us (root) or from inside its parent. */
+static int create_proc(struct rctx *c, struct rproc *rp, berth_error_t *err)
+{
+	struct rthread *t = &rp->threads[0];
+	struct rproc *parent = rp == &c->procs[0] ? NULL : proc_by_vpid(c, rp->pr.ppid);
+
+	if (parent == NULL && rp != &c->procs[0])
+		return berth_error(err, EBADMSG, "process %u: parent %u not in the image",
+				   rp->pr.pid, rp->pr.ppid);
+	if (parent == NULL) {
+		rp->pid = clone_root((pid_t)rp->pr.pid);
+		if (rp->pid < 0)
+			return berth_error_errno(err, errno, "create process with pid %u",
+						 rp->pr.pid);
+		t->ctl.tid = rp->pid;
+		if (cr_seize(&t->ctl, RESTORE_OPTS, err) < 0 || setup_trampoline(c, t, err) < 0)
+			return -1;
+	} else {
+		struct clone_args a;
+		uint32_t set = rp->pr.pid;
+		struct rthread *pt = &parent->threads[0];
+		pid_t newpid = 0;
+		long ret, args[6] = { 0 };
+
+		memset(&a, 0, sizeof(a));
+		a.exit_signal = SIGCHLD;
+		a.set_tid = c->tramp + D_TIDS;
+		a.set_tid_size = 1;
+		if (put(c, parent->pid, D_ARGS, &a, sizeof(a), err) < 0 ||
+		    put(c, parent->pid, D_TIDS, &set, sizeof(set), err) < 0)
+			return -1;
+		args[0] = c->tramp + D_ARGS;
+		args[1] = sizeof(a);
+		if (cr_syscall(&pt->ctl, SYS_clone3, args, &ret, &newpid, err) < 0)
+			return -1;
+		if (ret < 0 || newpid <= 0)
+			return berth_error_errno(err, (int)-ret, "create process with pid %u",
+						 rp->pr.pid);
+		rp->pid = newpid;
+		t->ctl.tid = newpid;
+		t->ctl.seized = true;
+		if (cr_wait_new(newpid, err) < 0 || cr_get_regs(newpid, &t->ctl.regs, err) < 0)
+			return -1;
+		t->ctl.syscall_ip = c->tramp;
+	}
+	return set_session(c, rp, parent, err);
+}
+
+static struct rvma *special(struct rproc *rp, uint32_t kind)
+{
+	for (int i = 0; i < rp->nvmas; i++)
+		if (rp->vmas[i].v.kind == kind)
+			return &rp->vmas[i];
+	return NULL;
+}
+
+/* Move our (inherited) vDSO pieces to the saved addresses; the code expects them there. */
+static int move_vdso(struct rctx *c, struct rproc *rp, berth_error_t *err)
+{
+	static const uint32_t kinds[] = { CR_VMA_VVAR, CR_VMA_VVAR_VCLOCK, CR_VMA_VDSO };
+	static const char *const names[] = { "[vvar]", "[vvar_vclock]", "[vdso]" };
+	struct cr_vma *cur = NULL;
+	int ncur = 0, ret = -1;
+	unsigned long base = 0, tmp = c->tramp + TRAMP_SIZE;
+	uint64_t cs[3] = { 0 }, ce[3] = { 0 };
+
+	if (cr_read_maps(rp->pid, &cur, &ncur, err) < 0)
+		return -1;
+	for (int i = 0; i < ncur; i++)
+		for (int k = 0; k < 3; k++)
+			if (cur[i].kind == kinds[k]) {
+				cs[k] = cur[i].start;
+				ce[k] = cur[i].end;
+				if (base == 0 || cur[i].start < base)
+					base = cur[i].start;
+			}
+	for (int k = 0; k < 3; k++) {
+		struct rvma *want = special(rp, kinds[k]);
+
+		if ((want == NULL) != (cs[k] == 0) ||
+		    (want && want->v.end - want->v.start != ce[k] - cs[k])) {
+			ret = berth_error(err, ENOTSUP,
+					  "process %u: %s differs from the checkpointed kernel's",
+					  rp->pr.pid, names[k]);
+			goto out;
+		}
+	}
+	for (int step = 0; step < 2; step++)
+		for (int k = 0; k < 3; k++) {
+			struct rvma *want = special(rp, kinds[k]);
+			unsigned long from, to, len = ce[k] - cs[k];
+
+			if (want == NULL)
+				continue;
+			from = step == 0 ? cs[k] : tmp + (cs[k] - base);
+			to = step == 0 ? tmp + (cs[k] - base) : want->v.start;
+			if (RSYS(c, &rp->threads[0], SYS_mremap, from, len, len,
+				 MREMAP_MAYMOVE | MREMAP_FIXED, to) < 0)
+				goto out;
+		}
+	ret = 0;
+out:
+	cr_free_maps(cur, ncur);
+	return ret;
+}
+
+/* Our copy's rseq area goes away with the rest: unregister it first. */
+static int drop_rseq(struct rctx *c, struct rproc *rp, berth_error_t *err)
+{
+	struct {
+		uint64_t ptr;
+		uint32_t size, sig, flags, pad;
+	} rs;
+
+	memset(&rs, 0, sizeof(rs));
+	if (ptrace(0x420f /* PTRACE_GET_RSEQ_CONFIGURATION */, rp->pid, sizeof(rs), &rs) <= 0 ||
+	    rs.ptr == 0)
+		return 0;
+	return RSYS(c, &rp->threads[0], SYS_rseq, rs.ptr, rs.size, 1 /* UNREGISTER */, rs.sig);
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+static int clear_space(struct rctx *c, struct rproc *rp, berth_error_t *err)
+{
+	uint64_t keep[8][2];
+	int n = 0;
+	uint64_t at = 0;
+
+	keep[n][0] = c->tramp;
+	keep[n++][1] = c->tramp + TRAMP_SIZE;
+	for (int i = 0; i < rp->nvmas && n < 8; i++)
+		if (rp->vmas[i].v.kind >= CR_VMA_VDSO && rp->vmas[i].v.kind <= CR_VMA_VVAR_VCLOCK) {
+			keep[n][0] = rp->vmas[i].v.start;
+			keep[n++][1] = rp->vmas[i].v.end;
+		}
+	qsort(keep, n, sizeof(keep[0]), cmp_range);
+	for (int i = 0; i <= n; i++) {
+		uint64_t end = i < n ? keep[i][0] : TASK_TOP;
+
+		if (end > at && RSYS(c, &rp->threads[0], SYS_munmap, at, end - at) < 0)
+			return -1;
+		if (i < n)
+			at = keep[i][1];
+	}
+	return 0;
+}
+
+static int put_path(struct rctx *c, struct rproc *rp, const char *path, berth_error_t *err)
+{
+	return put(c, rp->pid, D_PATH, path, strlen(path) + 1, err);
+}
+
+static int map_vmas(struct rctx *c, struct rproc *rp, berth_error_t *err)
+{
+	struct rthread *t = &rp->threads[0];
+
+	for (int i = 0; i < rp->nvmas; i++) {
+		struct cr_r_vma *v = &rp->vmas[i].v;
+		uint32_t prot = v->prot, flags = MAP_FIXED | (v->flags & (MAP_SHARED | MAP_PRIVATE));
+		long fd = -1, ret;
+
+		if (v->kind != CR_VMA_ANON && v->kind != CR_VMA_FILE)
+			continue;
+		if (v->flags & MAP_PRIVATE)
+			prot |= PROT_WRITE; /* for the page data; set back afterwards */
+		if (v->kind == CR_VMA_ANON) {
+			flags |= MAP_ANONYMOUS | (v->flags & MAP_GROWSDOWN);
+		} else {
+			int oflags = (v->flags & MAP_SHARED) && (v->prot & PROT_WRITE) ? O_RDWR
+										      : O_RDONLY;
+
+			if (put_path(c, rp, rp->vmas[i].path, err) < 0 ||
+			    rsys(c, t, SYS_openat, AT_FDCWD, c->tramp + D_PATH, oflags | O_CLOEXEC,
+				 0, 0, 0, &fd, err) < 0)
+				return -1;
+			if (fd < 0)
+				return berth_error_errno(err, (int)-fd, "process %u: open `%s`",
+							 rp->pr.pid, rp->vmas[i].path);
+		}
+		if (rsys(c, t, SYS_mmap, v->start, v->end - v->start, prot, flags, fd,
+			 v->kind == CR_VMA_FILE ? v->pgoff : 0, &ret, err) < 0)
+			return -1;
+		if (fd >= 0)
+			RSYS(c, t, SYS_close, fd);
+		if ((uint64_t)ret != v->start)
+			return berth_error_errno(err, ret < 0 ? (int)-ret : EFAULT,
+						 "process %u: map %#" PRIx64 "-%#" PRIx64 " (%s)",
+						 rp->pr.pid, v->start, v->end,
+						 rp->vmas[i].path ? rp->vmas[i].path : "anon");
+	}
+	return 0;
+}
+
+static int fill_pages(struct rctx *c, struct rproc *rp, berth_error_t *err)
+{
+	char name[64];
+	struct cr_img img;
+	struct cr_rec_header h;
+	int ret = -1, r;
+	uint64_t t0 = now_ns();
+
+	snprintf(name, sizeof(name), "pages-%u.img", rp->pr.pid);
+	if (cr_img_open(&img, c->dirfd, name, CR_KIND_PAGES, err) < 0)
+		goto out;
+	while ((r = cr_img_next(&img, &h, err)) > 0) {
+		struct cr_r_pages ph;
+		uint64_t left, addr;
+
+		if (h.type != CR_REC_PAGES || h.len < sizeof(ph)) {
+			ret = berth_error(err, EBADMSG, "image file `%s`: unexpected record", name);
+			goto out;
+		}
+		if (cr_img_read(&img, &ph, sizeof(ph), err) < 0)
+			goto out;
+		left = h.len - sizeof(ph);
+		addr = ph.vaddr;
+		if (left != ph.npages * CR_PAGE) {
+			ret = berth_error(err, EBADMSG, "image file `%s`: bad page record", name);
+			goto out;
+		}
+		while (left) {
+			size_t n = left < c->buflen ? left : c->buflen;
+			struct iovec l = { c->buf, n }, rem = { (void *)addr, n };
+
+			if (cr_img_read(&img, c->buf, n, err) < 0)
+				goto out;
+			if (process_vm_writev(rp->pid, &l, 1, &rem, 1, 0) != (ssize_t)n) {
+				ret = berth_error_errno(err, errno,
+							"process %u: write memory at %#" PRIx64,
+							rp->pr.pid, addr);
+				goto out;
+			}
+			c->st->page_bytes += n;
+			left -= n;
+			addr += n;
+		}
+	}
+	if (r < 0)
+		goto out;
+	ret = 0;
+out:
+	c->st->pages_ns += now_ns() - t0;
+	cr_img_close(&img);
+	return ret;
+}
+
+static int protect_vmas(struct rctx *c, struct rproc *rp, berth_error_t *err)
+{
+	for (int i = 0; i < rp->nvmas; i++) {
+		struct cr_r_vma *v = &rp->vmas[i].v;
+
+		if ((v->kind == CR_VMA_ANON || v->kind == CR_VMA_FILE) && (v->flags & MAP_PRIVATE) &&
+		    !(v->prot & PROT_WRITE) &&
+		    RSYS(c, &rp->threads[0], SYS_mprotect, v->start, v->end - v->start, v->prot) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int restore_mm(struct rctx *c, struct rproc *rp, berth_error_t *err)
+{
+	struct prctl_mm_map m;
+	struct rthread *t = &rp->threads[0];
+	long exe = -1, ret;
+
+	memset(&m, 0, sizeof(m));
+	m.start_code = rp->task.start_code;
+	m.end_code = rp->task.end_code;
+	m.start_data = rp->task.start_data;
+	m.end_data = rp->task.end_data;
+	m.start_brk = rp->task.start_brk;
+	m.brk = rp->task.brk;
+	m.start_stack = rp->task.start_stack;
+	m.arg_start = rp->task.arg_start;
+	m.arg_end = rp->task.arg_end;
+	m.env_start = rp->task.env_start;
+	m.env_end = rp->task.env_end;
+	if (rp->auxvlen > 0x1000)
+		return berth_error(err, EBADMSG, "process %u: auxv too large", rp->pr.pid);
+	if (rp->auxvlen && put(c, rp->pid, D_AUXV, rp->auxv, rp->auxvlen, err) < 0)
+		return -1;
+	m.auxv = (__u64 *)(c->tramp + D_AUXV);
+	m.auxv_size = rp->auxvlen;
+	if (rp->paths[CR_PATH_EXE]) {
+		if (put_path(c, rp, rp->paths[CR_PATH_EXE], err) < 0 ||
+		    rsys(c, t, SYS_openat, AT_FDCWD, c->tramp + D_PATH, O_RDONLY | O_CLOEXEC, 0, 0, 0,
+			 &exe, err) < 0)
+			return -1;
+	}
+	m.exe_fd = exe >= 0 ? (uint32_t)exe : (uint32_t)-1;
+	if (put(c, rp->pid, D_ARGS, &m, sizeof(m), err) < 0 ||
+	    rsys(c, t, SYS_prctl, PR_SET_MM, PR_SET_MM_MAP, c->tramp + D_ARGS, sizeof(m), 0, 0,
+		 &ret, err) < 0)
+		return -1;
+	if (ret < 0 && exe >= 0) {
+		/* The executable may be gone: keep the rest. */
+		m.exe_fd = (uint32_t)-1;
+		if (put(c, rp->pid, D_ARGS, &m, sizeof(m), err) < 0 ||
+		    rsys(c, t, SYS_prctl, PR_SET_MM, PR_SET_MM_MAP, c->tramp + D_ARGS, sizeof(m),
+			 0, 0, &ret, err) < 0)
+			return -1;
+	}
+	if (exe >= 0)
+		RSYS(c, t, SYS_close, exe);
+	if (ret < 0)
+		return berth_error_errno(err, (int)-ret, "process %u: set memory layout",
+					 rp->pr.pid);
+	return 0;
+}
+
+static int restore_fs(struct rctx *c, struct rproc *rp, berth_error_t *err)
+{
+	struct rthread *t = &rp->threads[0];
+
+	if (rp->paths[CR_PATH_ROOT] && strcmp(rp->paths[CR_PATH_ROOT], "/") != 0) {
+		if (put_path(c, rp, rp->paths[CR_PATH_ROOT], err) < 0 ||
+		    RSYS(c, t, SYS_chroot, c->tramp + D_PATH) < 0)
+			return berth_error_wrap(err, "process %u: root", rp->pr.pid);
+	}
+	if (rp->paths[CR_PATH_CWD] &&
+	    (put_path(c, rp, rp->paths[CR_PATH_CWD], err) < 0 ||
+	     RSYS(c, t, SYS_chdir, c->tramp + D_PATH) < 0))
+		return berth_error_wrap(err, "process %u: cwd `%s`", rp->pr.pid,
+					rp->paths[CR_PATH_CWD]);
+	if (RSYS(c, t, SYS_umask, rp->task.umask) < 0 ||
+	    RSYS(c, t, SYS_personality, rp->task.personality) < 0)
+		return -1;
+	for (int r = 0; r < 16; r++) {
+		struct rlimit rl = { rp->task.rlim[r][0], rp->task.rlim[r][1] };
+
+		if (prlimit(rp->pid, r, &rl, NULL) < 0)
+			return berth_error_errno(err, errno, "process %u: limit %d", rp->pr.pid, r);
+	}
+	return 0;
+}
+
+static int restore_sigactions(struct rctx *c, struct rproc *rp, berth_error_t *err)
+{
+	for (int sig = 1; sig <= 64; sig++) {
+		uint64_t ka[4] = { 0 };
+
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		if (rp->has_sa[sig]) {
+			ka[0] = rp->sa[sig].handler;
+			ka[1] = rp->sa[sig].flags;
+			ka[2] = rp->sa[sig].restorer;
+			ka[3] = rp->sa[sig].mask;
+		}
+		if (put(c, rp->pid, D_ARGS, ka, sizeof(ka), err) < 0 ||
+		    RSYS(c, &rp->threads[0], SYS_rt_sigaction, sig, c->tramp + D_ARGS, 0, 8) < 0)
+			return berth_error_wrap(err, "process %u: signal %d", rp->pr.pid, sig);
+	}
+	return 0;
+}
+
+static int restore_fds(struct rctx *c, struct rproc *rp, berth_error_t *err)
+{
+	struct rthread *t = &rp->threads[0];
+
+	if (RSYS(c, t, SYS_close_range, 0, c->fdbase - 1, 0) < 0)
+		return -1;
+	for (int i = 0; i < rp->nfds; i++) {
+		struct rfile *rf = file_by_id(c, rp->fds[i].file_id);
+
+		if (rf == NULL || (int)rp->fds[i].fd >= c->fdbase)
+			return berth_error(err, EBADMSG, "process %u: fd %u: bad record",
+					   rp->pr.pid, rp->fds[i].fd);
+		if (RSYS(c, t, SYS_dup3, rf->fd, rp->fds[i].fd,
+			 (rp->fds[i].fdflags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
+			return berth_error_wrap(err, "process %u: fd %u", rp->pr.pid,
+						rp->fds[i].fd);
+	}
+	return RSYS(c, t, SYS_close_range, c->fdbase, ~0U, 0);
+}
+
+static int create_threads(struct rctx *c, struct rproc *rp, berth_error_t *err)
+{
+	for (int i = 1; i < rp->nthreads; i++) {
+		struct rthread *t = &rp->threads[i];
+		struct clone_args a;
+		uint32_t set = t->r.tid;
+		long ret, args[6] = { 0 };
+		pid_t newtid = 0;
+
+		memset(&a, 0, sizeof(a));
+		a.flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+			  CLONE_SYSVSEM;
+		a.stack = c->tramp + D_PATH;
+		a.stack_size = 0x1000;
+		a.set_tid = c->tramp + D_TIDS;
+		a.set_tid_size = 1;
+		if (put(c, rp->pid, D_ARGS, &a, sizeof(a), err) < 0 ||
+		    put(c, rp->pid, D_TIDS, &set, sizeof(set), err) < 0)
+			return -1;
+		args[0] = c->tramp + D_ARGS;
+		args[1] = sizeof(a);
+		if (cr_syscall(&rp->threads[0].ctl, SYS_clone3, args, &ret, &newtid, err) < 0)
+			return -1;
+		if (ret < 0 || newtid <= 0)
+			return berth_error_errno(err, (int)-ret, "process %u: create thread %u",
+						 rp->pr.pid, t->r.tid);
+		t->ctl.tid = newtid;
+		t->ctl.seized = true;
+		if (cr_wait_new(newtid, err) < 0 || cr_get_regs(newtid, &t->ctl.regs, err) < 0)
+			return -1;
+		t->ctl.syscall_ip = c->tramp;
+	}
+	return 0;
+}
+
+static int restore_thread(struct rctx *c, struct rproc *rp, struct rthread *t, berth_error_t *err)
+{
+	uint64_t all = ~0ULL;
+
+	if (ptrace(PTRACE_SETSIGMASK, t->ctl.tid, 8, &all) < 0)
+		return berth_error_errno(err, errno, "thread %u: signal mask", t->r.tid);
+	if (RSYS(c, t, SYS_set_tid_address, t->r.tid_address) < 0)
+		return -1;
+	if (t->r.robust_head && RSYS(c, t, SYS_set_robust_list, t->r.robust_head,
+				     t->r.robust_len) < 0)
+		return -1;
+	if (t->r.rseq_addr && RSYS(c, t, SYS_rseq, t->r.rseq_addr, t->r.rseq_len, 0,
+				   t->r.rseq_sig) < 0)
+		return berth_error_wrap(err, "thread %u: rseq", t->r.tid);
+	if (!(t->r.ss_flags & SS_DISABLE)) {
+		uint64_t ss[3] = { t->r.ss_sp, t->r.ss_flags & ~SS_ONSTACK, t->r.ss_size };
+
+		if (put(c, rp->pid, D_ARGS, ss, sizeof(ss), err) < 0 ||
+		    RSYS(c, t, SYS_sigaltstack, c->tramp + D_ARGS, 0) < 0)
+			return berth_error_wrap(err, "thread %u: signal stack", t->r.tid);
+	}
+	return 0;
+}
+
+static int restore_signals(struct rctx *c, struct rproc *rp, berth_error_t *err)
+{
+	for (int i = 0; i < rp->nsigs; i++) {
+		struct rsig *s = &rp->sigs[i];
+		siginfo_t si;
+
+		memcpy(&si, s->si, sizeof(si));
+		if (put(c, rp->pid, D_ARGS, s->si, 128, err) < 0)
+			return -1;
+		if (s->tid ? RSYS(c, &rp->threads[0], SYS_rt_tgsigqueueinfo, rp->pr.pid, s->tid,
+				  si.si_signo, c->tramp + D_ARGS)
+			   : RSYS(c, &rp->threads[0], SYS_rt_sigqueueinfo, rp->pr.pid, si.si_signo,
+				  c->tramp + D_ARGS))
+			return berth_error_wrap(err, "process %u: signal %d", rp->pr.pid,
+						si.si_signo);
+	}
+	return 0;
+}
+
+static int finish_proc(struct rctx *c, struct rproc *rp, berth_error_t *err)
+{
+	if (RSYS(c, &rp->threads[0], SYS_munmap, c->tramp, TRAMP_SIZE) < 0)
+		return -1;
+	for (int i = 0; i < rp->nthreads; i++) {
+		struct rthread *t = &rp->threads[i];
+		struct iovec iov = { t->xstate, t->xlen };
+
+		memcpy(&t->ctl.regs, t->r.regs, sizeof(t->ctl.regs));
+		if (cr_set_regs(t->ctl.tid, &t->ctl.regs, err) < 0)
+			return -1;
+		if (t->xlen && ptrace(PTRACE_SETREGSET, t->ctl.tid, NT_X86_XSTATE, &iov) < 0)
+			return berth_error_errno(err, errno, "thread %u: fpu state", t->r.tid);
+		if (ptrace(PTRACE_SETSIGMASK, t->ctl.tid, 8, &t->r.sigmask) < 0)
+			return berth_error_errno(err, errno, "thread %u: signal mask", t->r.tid);
+	}
+	return 0;
+}
+
+static int restore_proc(struct rctx *c, struct rproc *rp, berth_error_t *err)
+{
+	if (drop_rseq(c, rp, err) < 0 || move_vdso(c, rp, err) < 0 || clear_space(c, rp, err) < 0 || map_vmas(c, rp, err) < 0 ||
+	    fill_pages(c, rp, err) < 0 || protect_vmas(c, rp, err) < 0 ||
+	    restore_mm(c, rp, err) < 0 || restore_fs(c, rp, err) < 0 ||
+	    restore_sigactions(c, rp, err) < 0 || restore_fds(c, rp, err) < 0 ||
+	    create_threads(c, rp, err) < 0)
+		return -1;
+	for (int i = 0; i < rp->nthreads; i++)
+		if (restore_thread(c, rp, &rp->threads[i], err) < 0)
+			return -1;
+	if (restore_signals(c, rp, err) < 0 || finish_proc(c, rp, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int check_pids_free(struct rctx *c, berth_error_t *err)
+{
+	for (int i = 0; i < c->nprocs; i++)
+		for (uint32_t t = 0; t < c->procs[i].pr.nthreads; t++) {
+			char path[64];
+
+			snprintf(path, sizeof(path), "/proc/%u", c->procs[i].tids[t]);
+			if (access(path, F_OK) == 0)
+				return berth_error(err, EEXIST,
+						   "pid %u is in use in this pid namespace",
+						   c->procs[i].tids[t]);
+		}
+	return 0;
+}
+
+static void ctx_free(struct rctx *c)
+{
+	for (int i = 0; i < c->nprocs; i++) {
+		struct rproc *rp = &c->procs[i];
+
+		for (int t = 0; t < rp->nthreads; t++)
+			free(rp->threads[t].xstate);
+		for (int k = 0; k < 4; k++)
+			free(rp->paths[k]);
+		for (int v = 0; v < rp->nvmas; v++)
+			free(rp->vmas[v].path);
+		free(rp->threads);
+		free(rp->tids);
+		free(rp->auxv);
+		free(rp->sigs);
+		free(rp->vmas);
+		free(rp->fds);
+	}
+	free(c->procs);
+	for (int i = 0; i < c->nfiles; i++) {
+		struct rfile *rf = &c->files[i];
+
+		if (rf->fd >= 0)
+			close(rf->fd);
+		if (rf->other >= 0)
+			close(rf->other);
+		if (rf->unlink)
+			unlink(rf->unlink);
+		free(rf->unlink);
+		free(rf->path);
+	}
+	free(c->files);
+	if (c->buf)
+		munmap(c->buf, c->buflen);
+	if (c->dirfd >= 0)
+		close(c->dirfd);
+}
+
+static int restore_all(struct rctx *c, berth_error_t *err)
+{
+	int maxfd = 2;
+	struct rlimit rl;
+
+	if (read_inventory(c, err) < 0 || read_pstree(c, err) < 0)
+		return -1;
+	for (int i = 0; i < c->nprocs; i++) {
+		if (read_core(c, &c->procs[i], err) < 0)
+			return -1;
+		for (int f = 0; f < c->procs[i].nfds; f++)
+			if ((int)c->procs[i].fds[f].fd > maxfd)
+				maxfd = c->procs[i].fds[f].fd;
+		if (c->procs[i].threads[0].r.tid != c->procs[i].pr.pid)
+			return berth_error(err, EBADMSG, "process %u: leader thread missing",
+					   c->procs[i].pr.pid);
+	}
+	if (check_pids_free(c, err) < 0)
+		return -1;
+	c->fdbase = (maxfd + 64) & ~31;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (read_files(c, err) < 0 || place_trampoline(c, err) < 0)
+		return -1;
+	for (int i = 0; i < c->nprocs; i++)
+		if (create_proc(c, &c->procs[i], err) < 0)
+			return -1;
+	for (int i = 0; i < c->nprocs; i++)
+		if (restore_proc(c, &c->procs[i], err) < 0)
+			return -1;
+	for (int i = 0; i < c->nprocs; i++)
+		for (int t = 0; t < c->procs[i].nthreads; t++) {
+			struct cr_thread *ct = &c->procs[i].threads[t].ctl;
+
+			if (ptrace(PTRACE_DETACH, ct->tid, 0, 0) < 0)
+				return berth_error_errno(err, errno, "release thread %d", ct->tid);
+			ct->seized = false;
+		}
+	return 0;
+}
+
+int cr_restore_tree(const char *imgdir, const struct cr_restore_opts *o, pid_t *root,
+		    struct cr_stats *st, berth_error_t *err)
+{
+	struct rctx c;
+	struct cr_stats dummy;
+	int ret;
+
+	memset(&c, 0, sizeof(c));
+	c.st = st ? st : &dummy;
+	memset(c.st, 0, sizeof(*c.st));
+	c.dirfd = open(imgdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c.dirfd < 0)
+		return berth_error_errno(err, errno, "restore: open image directory `%s`", imgdir);
+	c.buflen = 64 << 20;
+	c.buf = mmap(NULL, c.buflen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (c.buf == MAP_FAILED) {
+		c.buf = NULL;
+		ctx_free(&c);
+		return berth_error_errno(err, errno, "restore: buffer");
+	}
+	ret = restore_all(&c, err);
+	if (ret < 0) {
+		/* Nothing half-made may run: kill what was created. */
+		for (int i = c.nprocs - 1; i >= 0; i--)
+			if (c.procs[i].pid > 0)
+				kill(c.procs[i].pid, SIGKILL);
+		if (c.nprocs && c.procs[0].pid > 0)
+			waitpid(c.procs[0].pid, NULL, __WALL);
+	} else {
+		*root = c.procs[0].pid;
+		c.st->nproc = c.nprocs;
+		c.st->nfiles = c.nfiles;
+	}
+	ctx_free(&c);
+	return ret < 0 ? berth_error_wrap(err, "restore from `%s`", imgdir) : 0;
+}

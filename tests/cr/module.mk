@@ -1,0 +1,15 @@
+# Checkpoint/restore test programs: tests/cr/progs/*.c -> $(O)/tests/cr/progs/NAME.
+# crtool links libberth (it drives the engine); the others are plain programs.
+CR_PROG_SRCS := $(wildcard tests/cr/progs/*.c)
+CR_PROGS     := $(patsubst tests/cr/progs/%.c,$(O)/tests/cr/progs/%,$(CR_PROG_SRCS))
+
+$(O)/tests/cr/progs/crtool: tests/cr/progs/crtool.c $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -Wl,--start-group $(LIBS) -Wl,--end-group $(ALL_LDLIBS)
+
+$(O)/tests/cr/progs/%: tests/cr/progs/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -lpthread
+
+TEST_PROGS += $(CR_PROGS)
+all: $(CR_PROGS)
