@@ -1003,7 +1003,7 @@ int cr_dump_tree(pid_t pid, const char *imgdir, const struct cr_dump_opts *o, st
 		 berth_error_t *err)
 {
 	struct dctx c;
-	struct cr_stats dummy;
+	struct cr_stats dummy = { 0 };
 	uint64_t t0;
 	int ret;
 

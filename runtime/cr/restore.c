@@ -1287,7 +1287,7 @@ int cr_restore_tree(const char *imgdir, const struct cr_restore_opts *o, pid_t *
 		    struct cr_stats *st, berth_error_t *err)
 {
 	struct rctx c;
-	struct cr_stats dummy;
+	struct cr_stats dummy = { 0 };
 	int ret;
 
 	memset(&c, 0, sizeof(c));
