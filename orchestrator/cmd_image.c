@@ -24,7 +24,9 @@ static void image_usage(FILE *f)
 	      "  rm [-f] IMAGE...\n"
 	      "  prune\n"
 	      "  tag IMAGE NAME\n"
-	      "  unpack [--pull] IMAGE DIR     write an OCI bundle (rootfs + config.json)\n",
+	      "  unpack [--pull] IMAGE DIR     write an OCI bundle (rootfs + config.json)\n"
+	      "  mount IMAGE ID [DIR]          mount a copy-on-write root for ID, print its path\n"
+	      "  umount ID                     unmount and delete ID's root\n",
 	      f);
 }
 
@@ -329,6 +331,9 @@ static int cmd_tag(struct storage_store *st, struct iopts *o, int argc, char **a
 	return 0;
 }
 
+static int find_image(struct storage_store *st, struct iopts *o, const char *ref,
+		      struct storage_image **img, berth_error_t *err);
+
 static int cmd_unpack(struct storage_store *st, struct iopts *o, int argc, char **argv)
 {
 	cleanup_storage_image struct storage_image *img = NULL;
@@ -339,14 +344,63 @@ static int cmd_unpack(struct storage_store *st, struct iopts *o, int argc, char 
 		fprintf(stderr, "%s: image unpack: want IMAGE DIR\n", PROG);
 		return BERTHCTL_EXIT_ENGINE;
 	}
-	ret = o->do_pull ? storage_image_resolve(st, argv[0], &o->pull, &img, &err) :
-			   storage_image_lookup(st, argv[0], &img, &err);
-	if (ret == -ENOENT && !o->do_pull) {
-		/* the default image needs no network: make it on first use */
-		berth_error_release(&err);
-		ret = storage_image_resolve(st, argv[0], NULL, &img, &err);
-	}
+	ret = find_image(st, o, argv[0], &img, &err);
 	if (ret < 0 || storage_image_unpack(st, img, argv[1], NULL, &err) < 0)
+		return fail(&err);
+	return 0;
+}
+
+/* The image by name, or the embedded default image (no network). */
+static int find_image(struct storage_store *st, struct iopts *o, const char *ref,
+		      struct storage_image **img, berth_error_t *err)
+{
+	int ret = o->do_pull ? storage_image_resolve(st, ref, &o->pull, img, err) :
+			       storage_image_lookup(st, ref, img, err);
+
+	if (ret == -ENOENT && !o->do_pull) {
+		struct storage_ref r, d;
+		bool is_default = false;
+		if (storage_ref_parse(ref, &r, NULL) == 0 &&
+		    storage_ref_parse(STORAGE_DEFAULT_IMAGE, &d, NULL) == 0) {
+			cleanup_free char *a = storage_ref_string(&r), *b = storage_ref_string(&d);
+			is_default = a && b && strcmp(a, b) == 0;
+		}
+		storage_ref_clear(&r);
+		storage_ref_clear(&d);
+		if (is_default) {
+			berth_error_release(err);
+			ret = storage_default_image_ensure(st, img, err);
+		}
+	}
+	return ret;
+}
+
+static int cmd_mount(struct storage_store *st, struct iopts *o, int argc, char **argv)
+{
+	cleanup_storage_image struct storage_image *img = NULL;
+	cleanup_free char *path = NULL;
+	berth_error_t err = NULL;
+
+	if (argc < 2 || argc > 3) {
+		fprintf(stderr, "%s: image mount: want IMAGE ID [DIR]\n", PROG);
+		return BERTHCTL_EXIT_ENGINE;
+	}
+	if (find_image(st, o, argv[0], &img, &err) < 0 ||
+	    storage_rootfs_create(st, img, argv[1], argc > 2 ? argv[2] : NULL, &path, &err) < 0)
+		return fail(&err);
+	printf("%s\n", path);
+	return 0;
+}
+
+static int cmd_umount(struct storage_store *st, struct iopts *o, int argc, char **argv)
+{
+	berth_error_t err = NULL;
+
+	if (argc != 1) {
+		fprintf(stderr, "%s: image umount: want ID\n", PROG);
+		return BERTHCTL_EXIT_ENGINE;
+	}
+	if (storage_rootfs_remove(st, argv[0], &err) < 0)
 		return fail(&err);
 	return 0;
 }
@@ -360,7 +414,7 @@ int berthctl_cmd_image(struct berthctl_opts *opts, int argc, char **argv)
 		{ "pull", cmd_pull },	    { "import", cmd_import }, { "ls", cmd_ls },
 		{ "list", cmd_ls },	    { "inspect", cmd_inspect }, { "rm", cmd_rm },
 		{ "remove", cmd_rm },	    { "prune", cmd_prune },   { "tag", cmd_tag },
-		{ "unpack", cmd_unpack },
+		{ "unpack", cmd_unpack },   { "mount", cmd_mount },   { "umount", cmd_umount },
 	};
 	cleanup_storage_store struct storage_store *st = NULL;
 	struct iopts o = { 0 };

@@ -1,0 +1,106 @@
+#!/bin/bash
+# berthctl image against a real registry (Debian's docker-registry on 127.0.0.1,
+# images pushed with skopeo): pull, layers on disk, unpack to a bundle that runs,
+# overlay roots, names, concurrency, platforms, imports.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/lib.sh"
+need_root
+for c in docker-registry skopeo jq setfattr zstd runc python3; do
+	command -v $c >/dev/null || skip_all "$c not installed (ci/deps test)"
+done
+plan 41
+
+t=$(tap_tmpdir)
+root=$t/root
+bctl() { "$BERTHCTL" --root "$root" "$@"; }
+registry_start "$t/reg"
+reg=127.0.0.1:$REG_PORT
+
+busybox_tree "$t/bb"
+make_layout "$t/bbl" bb amd64 gzip "$t/bb" >/dev/null
+push "$t/bbl" bb "$reg/img:1"
+mkdir "$t/lo" "$t/up"
+special_trees "$t/lo" "$t/up"
+make_layout "$t/spz" sp amd64 zstd "$t/lo" "$t/up" >/dev/null
+push "$t/spz" sp "$reg/special:zstd"
+make_layout "$t/spg" sp amd64 gzip "$t/lo" "$t/up" >/dev/null
+push "$t/spg" sp "$reg/special:gzip"
+
+# --- pull, the done test: pull, unpack, run the bundle ---
+id=$(bctl image pull -q "$reg/img:1")
+like "$id" '^sha256:[0-9a-f]{64}$' "pull prints the image ID"
+is "$(bctl image ls --format json | jq -r '.[].name')" "$reg/img:1" "ls lists the pulled image by its canonical name"
+ok "unpack writes a bundle" bctl image unpack "$reg/img:1" "$t/bundle"
+ok "bundle has config.json and rootfs/bin/busybox" test -s "$t/bundle/config.json" -a -x "$t/bundle/rootfs/bin/busybox"
+is "$(jq -r '.process.env | join(" ")' "$t/bundle/config.json")" \
+	"PATH=/usr/sbin:/usr/bin:/sbin:/bin BERTH_TEST=1" "config.json carries the image Env"
+is "$(jq -r '.annotations["org.test"]' "$t/bundle/config.json")" yes "image labels become annotations"
+jq '.process.args = ["sh", "-c", "echo from-image; echo pid=$$"]' \
+	"$t/bundle/config.json" > "$t/c.json" && mv "$t/c.json" "$t/bundle/config.json"
+out=$(cd "$t/bundle" && runc --root "$t/runc" run bt-storage-reg-$$ 2>&1)
+defer "runc --root '$t/runc' delete -f bt-storage-reg-$$"
+like "$out" "from-image" "the unpacked bundle runs (runc run)"
+like "$out" "pid=1" "the bundle's process is pid 1 in its own pid namespace"
+
+# --- layers on disk: overlay whiteouts and opaque dirs, one dir per diff_id ---
+ok "pull a zstd multi-layer image" quiet bctl image pull -q "$reg/special:zstd"
+top=$(jq -r '.rootfs.diff_ids[1]' "$root/storage/blobs/sha256/$(bctl image inspect "$reg/special:zstd" | jq -r '.[0].id' | cut -d: -f2)" | cut -d: -f2)
+is "$(stat -c '%F %t,%T' "$root/storage/layers/$top/a")" "character special file 0,0" ".wh.a became an overlay whiteout (char 0/0)"
+is "$(getfattr --only-values -n trusted.overlay.opaque "$root/storage/layers/$top/d" 2>/dev/null)" y \
+	".wh..wh..opq became trusted.overlay.opaque=y"
+ok "no .wh. file is left in the layer" test -z "$(find "$root/storage/layers/$top" -name '.wh.*')"
+n_layers=$(ls "$root/storage/layers" | wc -l)
+ok "pull the same trees gzip-compressed" quiet bctl image pull -q "$reg/special:gzip"
+is "$(ls "$root/storage/layers" | wc -l)" "$n_layers" "same diff_ids: layers unpacked once and shared"
+
+# --- unpack applies the layers: every entry kind kept ---
+ok "unpack the multi-layer image" bctl image unpack "$reg/special:gzip" "$t/sp"
+r=$t/sp/rootfs
+fails "whited-out file is gone" test -e "$r/a"
+is "$(ls -A "$r/d")" "z" "opaque dir holds only the upper layer's entries"
+is "$(stat -c %i "$r/h1")" "$(stat -c %i "$r/h2")" "hard links share an inode"
+is "$(stat -c %a "$r/suid")" 4755 "setuid mode kept"
+is "$(stat -c '%F %t,%T' "$r/null")" "character special file 1,3" "device node kept"
+is "$(stat -c %F "$r/fifo")" "fifo" "fifo kept"
+is "$(stat -c %u:%g "$r/owned")" "1234:5678" "ownership kept"
+is "$(getfattr --only-values -n user.berth "$r/xattr" 2>/dev/null)" works "xattr kept"
+is "$(readlink "$r/sym")" b "symlink kept"
+is "$(stat -c %Y "$r/b")" "$(stat -c %Y "$t/lo/b")" "mtime kept"
+is "$(cat "$r/c")" c "upper layer file present"
+
+# --- overlay roots, in-use protection, rm, prune ---
+mp=$(bctl image mount "$reg/img:1" bt-storage-reg-c1)
+defer "'$BERTHCTL' --root '$root' image umount bt-storage-reg-c1"
+ok "image mount: an overlay is mounted" grep -q " $mp rw,.* - overlay " /proc/self/mountinfo
+echo hi > "$mp/new-file"
+ok "writes land in the container's upper dir" test -f "$root/storage/containers/bt-storage-reg-c1/upper/new-file"
+ok "the layer dir is untouched" test ! -e "$root/storage/layers/$(jq -r '.rootfs.diff_ids[0]' "$root/storage/blobs/sha256/$(echo "$id" | cut -d: -f2)" | cut -d: -f2)/new-file"
+out=$(bctl image rm "$reg/img:1" 2>&1)
+like "$out" "in use by container \`bt-storage-reg-c1\`" "rm of an image in use is refused, naming the container"
+ok "image still listed" quiet bctl image inspect "$reg/img:1"
+ok "image umount" bctl image umount bt-storage-reg-c1
+fails "unmounted" grep -q " $mp " /proc/self/mountinfo
+ok "tag adds a name" bctl image tag "$reg/img:1" localhost/other:2
+ok "rm by name" quiet bctl image rm "$reg/img:1"
+ok "other name still resolves" quiet bctl image inspect localhost/other:2
+bctl image rm localhost/other:2 "$reg/special:zstd" "$reg/special:gzip" >/dev/null
+bctl image prune >/dev/null
+is "$(ls "$root/storage/blobs/sha256" "$root/storage/layers" | grep -c .)" 2 "prune removed every unreferenced blob and layer"
+
+# --- two pulls of one image at once: each blob fetched once, both succeed ---
+fakereg_start "$REG_PORT" "$t/mode" "$t/access.log"
+echo slow > "$t/mode"
+bctl image pull -q "127.0.0.1:$FAKE_PORT/img:1" > "$t/p1" 2>&1 &
+p1=$!
+bctl image pull -q "127.0.0.1:$FAKE_PORT/img:1" > "$t/p2" 2>&1 &
+p2=$!
+wait $p1; r1=$?; wait $p2; r2=$?
+is "$r1 $r2" "0 0" "two concurrent pulls both succeed"
+is "$(grep -c 'GET /v2/img/blobs/' "$t/access.log")" 2 "each blob (config, layer) downloaded once"
+
+# --- platforms ---
+make_layout "$t/arm" arm arm64 gzip "$t/up" >/dev/null
+push "$t/arm" arm "$reg/armonly:1"
+out=$(bctl image pull -q "$reg/armonly:1" 2>&1)
+like "$out" "no manifest for linux/amd64 \(available: linux/arm64\)" "image for another architecture only: clear error"
+ok "--platform linux/arm64 pulls it" quiet bctl image pull -q --platform linux/arm64 "$reg/armonly:1"
