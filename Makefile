@@ -63,6 +63,7 @@ include runtime/module.mk
 -include orchestrator/module.mk
 include tests/module.mk
 -include tests/cr/module.mk
+-include tests/security/module.mk
 
 all: $(BINS) $(LIBS)
 
