@@ -8,7 +8,8 @@
 
 static void usage(FILE *f)
 {
-	fputs("Usage: berthctl [--root DIR] [--runroot DIR] [--debug] COMMAND [ARGS...]\n"
+	fputs("Usage: berthctl [--root DIR] [--runroot DIR] [--runtime PATH] [--shim PATH]\n"
+	      "                [--cni-config-dir DIR] [--cni-plugin-dir DIRS] [--debug] COMMAND [ARGS...]\n"
 	      "\n"
 	      "Commands:\n"
 	      "  image       manage images (pull, import, ls, inspect, rm, prune, tag, unpack)\n"
@@ -27,6 +28,10 @@ int main(int argc, char **argv)
 		{ "root", required_argument, NULL, 'r' },
 		{ "runroot", required_argument, NULL, 'R' },
 		{ "debug", no_argument, NULL, 'd' },
+		{ "runtime", required_argument, NULL, 'T' },
+		{ "shim", required_argument, NULL, 'S' },
+		{ "cni-config-dir", required_argument, NULL, 'C' },
+		{ "cni-plugin-dir", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -45,6 +50,18 @@ int main(int argc, char **argv)
 			break;
 		case 'd':
 			opts.debug = 1;
+			break;
+		case 'T':
+			opts.runtime = optarg;
+			break;
+		case 'S':
+			opts.shim = optarg;
+			break;
+		case 'C':
+			opts.cni_config_dir = optarg;
+			break;
+		case 'P':
+			opts.cni_plugin_dir = optarg;
 			break;
 		case 'h':
 			usage(stdout);

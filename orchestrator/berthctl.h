@@ -14,6 +14,10 @@
 struct berthctl_opts {
 	const char *root;      /* --root: images, containers, volumes (default /var/lib/berth) */
 	const char *runroot;   /* --runroot: runtime state (default /run/berth) */
+	const char *runtime;   /* --runtime: OCI runtime binary (default: berth next to berthctl) */
+	const char *shim;      /* --shim: berth-shim binary (default: next to berthctl) */
+	const char *cni_config_dir; /* --cni-config-dir: CNI network files */
+	const char *cni_plugin_dir; /* --cni-plugin-dir: CNI plugin binaries (colon-separated) */
 	int debug;
 };
 

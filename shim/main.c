@@ -38,7 +38,8 @@ static void usage(FILE *f)
 	      "  --exit-command PATH   run PATH after the container's final exit\n"
 	      "  --exit-command-arg A  an argument for it (repeatable)\n"
 	      "  --sync-fd N           write \"ok PID\" or \"error MESSAGE\" there once started\n"
-	      "  --foreground          do not detach\n",
+	      "  --foreground          do not detach\n"
+	      "  --attach-first        create, report, and start once a client attached\n",
 	      f);
 }
 
@@ -90,7 +91,7 @@ static int parse_args(int argc, char **argv, struct shim_opts *o, char **exit_ar
 		      berth_error_t *err)
 {
 	enum { OPT_BUNDLE = 256, OPT_STATE, OPT_RUNTIME, OPT_RROOT, OPT_LOG, OPT_LOGMAX, OPT_LOGFILES, OPT_RESTART,
-	       OPT_EXIT, OPT_EXITARG, OPT_SYNC, OPT_FG };
+	       OPT_EXIT, OPT_EXITARG, OPT_SYNC, OPT_FG, OPT_ATTACH_FIRST };
 	static const struct option longopts[] = {
 		{ "bundle", required_argument, NULL, OPT_BUNDLE },
 		{ "state-dir", required_argument, NULL, OPT_STATE },
@@ -106,6 +107,7 @@ static int parse_args(int argc, char **argv, struct shim_opts *o, char **exit_ar
 		{ "exit-command-arg", required_argument, NULL, OPT_EXITARG },
 		{ "sync-fd", required_argument, NULL, OPT_SYNC },
 		{ "foreground", no_argument, NULL, OPT_FG },
+		{ "attach-first", no_argument, NULL, OPT_ATTACH_FIRST },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -171,6 +173,9 @@ static int parse_args(int argc, char **argv, struct shim_opts *o, char **exit_ar
 			break;
 		case OPT_FG:
 			o->foreground = true;
+			break;
+		case OPT_ATTACH_FIRST:
+			o->attach_first = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -62,17 +62,32 @@ static int receive_console(int listen_fd, berth_error_t *err)
 	return fd;
 }
 
-static void keep_last_line(char *msg, size_t size, const char *buf, size_t n)
+/*
+ * The last line the runtime wrote, which is its error.  runc-style log lines
+ * (time="..." level=error msg="...") are reduced to their msg.
+ */
+void shim_last_error_line(char *msg, size_t size, const char *buf, size_t n)
 {
-	const char *end = buf + n, *start;
+	const char *end = buf + n, *start, *m;
+	size_t o = 0;
 
 	while (end > buf && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
 		end--;
 	start = end;
 	while (start > buf && start[-1] != '\n')
 		start--;
-	if (end > start)
-		snprintf(msg, size, "%.*s", (int)(end - start), start);
+	m = memmem(start, (size_t)(end - start), "msg=\"", 5);
+	if (m == NULL) {
+		if (end > start)
+			snprintf(msg, size, "%.*s", (int)(end - start), start);
+		return;
+	}
+	for (m += 5; m < end && *m != '"' && o + 1 < size; m++) {
+		if (*m == '\\' && m + 1 < end)
+			m++;
+		msg[o++] = *m;
+	}
+	msg[o] = '\0';
 }
 
 /* Read what is there into buf, keeping only the tail: the last line is what we report. */
@@ -172,7 +187,7 @@ int shim_rt_run(struct shim_rt_call *call, berth_error_t *err)
 	if (errr >= 0)
 		while (collect(errr, buf, sizeof(buf), &n) > 0)
 			;
-	keep_last_line(call->msg, sizeof(call->msg), buf, n);
+	shim_last_error_line(call->msg, sizeof(call->msg), buf, n);
 	if (call->console_listen >= 0 && call->console_fd < 0 && WIFEXITED(call->status) &&
 	    WEXITSTATUS(call->status) == 0) {
 		struct pollfd pfd = { .fd = call->console_listen, .events = POLLIN };

@@ -27,6 +27,7 @@ struct shim_opts {
 	char **exit_command; /* argv run after the final exit, or NULL */
 	int sync_fd;
 	bool foreground;
+	bool attach_first; /* start only once a client has attached (or after 30 s) */
 };
 
 /* Parse "no", "always", "on-failure" or "on-failure:N". */
@@ -64,6 +65,7 @@ struct shim_rt_call {
 };
 
 /* Run the runtime to completion (receiving the console fd when asked). */
+void shim_last_error_line(char *msg, size_t size, const char *buf, size_t n);
 int shim_rt_run(struct shim_rt_call *call, berth_error_t *err);
 /* Bind a listening unix socket at path (removed first). */
 int shim_listen_unix(const char *path, int backlog, berth_error_t *err);

@@ -546,16 +546,11 @@ static int session_spawn(struct shim *s, struct session *ss, bool tty, bool want
 			ssize_t k;
 			set_nonblock(errp[0]);
 			k = read(errp[0], buf, sizeof(buf) - 1);
-			if (k > 0) {
-				while (k > 0 && (buf[k - 1] == '\n' || buf[k - 1] == ' '))
-					k--;
-				buf[k] = '\0';
-				char *last = strrchr(buf, '\n');
-				snprintf(call.msg, sizeof(call.msg), "%.1000s", last ? last + 1 : buf);
-			}
+			if (k > 0)
+				shim_last_error_line(call.msg, sizeof(call.msg), buf, (size_t)k);
 		}
-		ret = berth_error(err, 0, "%s %s: %s", ss->is_exec ? "exec in" : "create",
-				  s->o->id, call.msg[0] ? call.msg : "the runtime failed");
+		ret = berth_error(err, 0, "%s: %s", ss->is_exec ? "exec" : "create",
+				  call.msg[0] ? call.msg : "the runtime failed");
 		if (call.console_fd >= 0)
 			close(call.console_fd);
 		goto out;
@@ -609,13 +604,8 @@ static void write_status(struct shim *s, const char *state)
 	berth_write_file_atomic(state_path(s, "status"), buf, (size_t)n, 0644, false, NULL);
 }
 
-static int start_container(struct shim *s, berth_error_t *err)
+static int create_container(struct shim *s, berth_error_t *err)
 {
-	char *argv[8];
-	int n;
-	struct shim_rt_call call = { .argv = argv, .in_fd = -1, .out_fd = -1, .err_fd = -1,
-				     .console_listen = -1 };
-
 	s->ctr.is_exec = false;
 	snprintf(s->ctr.pidfile, sizeof(s->ctr.pidfile), "%s/pid", s->o->state_dir);
 	if (session_spawn(s, &s->ctr, s->o->terminal, s->o->stdin_open, NULL, err) < 0) {
@@ -623,6 +613,16 @@ static int start_container(struct shim *s, berth_error_t *err)
 		return -1;
 	}
 	find_memcg(s, s->ctr.pid);
+	return 0;
+}
+
+static int run_start(struct shim *s, berth_error_t *err)
+{
+	char *argv[8];
+	int n;
+	struct shim_rt_call call = { .argv = argv, .in_fd = -1, .out_fd = -1, .err_fd = -1,
+				     .console_listen = -1 };
+
 	n = rt_argv(s, argv, "start");
 	argv[n++] = (char *)s->o->id;
 	argv[n] = NULL;
@@ -631,6 +631,7 @@ static int start_container(struct shim *s, berth_error_t *err)
 			berth_error(err, 0, "start %s: %s", s->o->id, call.msg);
 		else if (err && *err == NULL)
 			berth_error(err, 0, "start %s: the runtime failed", s->o->id);
+		session_drain(s, &s->ctr);
 		session_close_fds(s, &s->ctr);
 		rt_delete(s);
 		return -1;
@@ -639,6 +640,23 @@ static int start_container(struct shim *s, berth_error_t *err)
 	clock_gettime(CLOCK_MONOTONIC, &s->started);
 	write_status(s, "running");
 	return 0;
+}
+
+static int start_container(struct shim *s, berth_error_t *err)
+{
+	if (create_container(s, err) < 0)
+		return -1;
+	return run_start(s, err);
+}
+
+/* Like podman: 127 when the command is not there, 126 when it cannot run, else 125. */
+static int engine_code_for_start(const char *msg)
+{
+	if (strstr(msg, "not found") || strstr(msg, "o such file or directory"))
+		return 127;
+	if (strstr(msg, "ermission denied") || strstr(msg, "xec format error"))
+		return 126;
+	return 125;
 }
 
 static void finish(struct shim *s, int code, int sig, bool oom)
@@ -1072,65 +1090,98 @@ static void sync_reply(struct shim_opts *o, const char *fmt, ...)
 	o->sync_fd = -1;
 }
 
+static void loop_once(struct shim *s, int timeout)
+{
+	struct epoll_event evs[16];
+	int n = epoll_wait(s->epfd, evs, 16, timeout);
+
+	for (int i = 0; i < n; i++) {
+		struct ev *ev = evs[i].data.ptr;
+		struct session *ss = ev->obj;
+		switch (ev->kind) {
+		case EV_LISTEN:
+			accept_clients(s);
+			break;
+		case EV_SIGNAL:
+			handle_signals(s);
+			break;
+		case EV_TIMER: {
+			uint64_t ticks;
+			if (read(s->timer_fd, &ticks, sizeof(ticks)) > 0 && !s->done)
+				restart_container(s);
+			break;
+		}
+		case EV_OUT:
+		case EV_ERR:
+			if ((ev->kind == EV_OUT ? ss->out_fd : ss->err_fd) >= 0)
+				session_read(s, ss, ev->kind == EV_ERR);
+			break;
+		case EV_IN:
+			session_write_stdin(s, ss);
+			break;
+		case EV_CLIENT: {
+			struct client *c = ev->obj;
+			if (c->dead)
+				break;
+			if (evs[i].events & EPOLLOUT)
+				client_flush(s, c);
+			if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+				client_readable(s, c);
+			break;
+		}
+		}
+	}
+	sweep_clients(s);
+	sweep_sessions(s);
+	update_pauses(s);
+}
+
+static bool someone_attached(struct shim *s)
+{
+	for (struct client *c = s->clients; c; c = c->next)
+		if (c->mode == CLIENT_ATTACH)
+			return true;
+	return false;
+}
+
 int shim_supervise(struct shim_opts *o, berth_error_t *err)
 {
 	struct shim s = { .o = o, .epfd = -1, .sigfd = -1, .listen_fd = -1, .timer_fd = -1,
 			  .dirfd = -1 };
-	struct epoll_event evs[16];
 
 	s.log.fd = -1;
-	if (setup(&s, err) < 0 || start_container(&s, err) < 0) {
+	if (setup(&s, err) < 0 || create_container(&s, err) < 0 ||
+	    (!o->attach_first && run_start(&s, err) < 0)) {
 		sync_reply(o, "error %s\n", err && *err ? (*err)->msg : "failed");
 		unlink(state_path(&s, "attach"));
 		return -1;
 	}
 	sync_reply(o, "ok %d\n", (int)s.ctr.pid);
+	if (o->attach_first) {
+		/* The caller attaches before the process runs, so it sees all of its output. */
+		struct timespec t0, now;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		do {
+			loop_once(&s, 100);
+			clock_gettime(CLOCK_MONOTONIC, &now);
+		} while (!someone_attached(&s) && now.tv_sec - t0.tv_sec < 30);
+		if (run_start(&s, err) < 0) {
+			char line[1100];
+			snprintf(line, sizeof(line), "%s\n", *err ? (*err)->msg : "start failed");
+			berth_error_release(err);
+			session_output(&s, &s.ctr, true, line, strlen(line));
+			finish(&s, engine_code_for_start(line), 0, false);
+		}
+	}
 
 	while (!s.done || s.clients) {
-		int n = epoll_wait(s.epfd, evs, 16, s.done ? 1000 : -1);
-		if (n < 0 && errno != EINTR)
-			break;
-		if (n == 0 && s.done)
-			break; /* readers that do not read the final frames are not waited for */
-		for (int i = 0; i < n; i++) {
-			struct ev *ev = evs[i].data.ptr;
-			struct session *ss = ev->obj;
-			switch (ev->kind) {
-			case EV_LISTEN:
-				accept_clients(&s);
+		if (s.done) {
+			/* readers that do not read the final frames are not waited for */
+			struct epoll_event ev;
+			if (epoll_wait(s.epfd, &ev, 1, 1000) == 0)
 				break;
-			case EV_SIGNAL:
-				handle_signals(&s);
-				break;
-			case EV_TIMER: {
-				uint64_t ticks;
-				if (read(s.timer_fd, &ticks, sizeof(ticks)) > 0 && !s.done)
-					restart_container(&s);
-				break;
-			}
-			case EV_OUT:
-			case EV_ERR:
-				if ((ev->kind == EV_OUT ? ss->out_fd : ss->err_fd) >= 0)
-					session_read(&s, ss, ev->kind == EV_ERR);
-				break;
-			case EV_IN:
-				session_write_stdin(&s, ss);
-				break;
-			case EV_CLIENT: {
-				struct client *c = ev->obj;
-				if (c->dead)
-					break;
-				if (evs[i].events & EPOLLOUT)
-					client_flush(&s, c);
-				if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-					client_readable(&s, c);
-				break;
-			}
-			}
 		}
-		sweep_clients(&s);
-		sweep_sessions(&s);
-		update_pauses(&s);
+		loop_once(&s, -1);
 	}
 	unlink(state_path(&s, "attach"));
 	shim_log_close(&s.log);

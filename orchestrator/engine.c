@@ -1,0 +1,667 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The engine's state files, names, network namespaces, and the shim's lifecycle. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "netplugins/cni.h"
+#include "orchestrator/engine.h"
+#include "storage/storage.h"
+#include "util.h"
+
+static char *path_join(const char *a, const char *b)
+{
+	char *p = NULL;
+
+	if (asprintf(&p, "%s/%s", a, b) < 0)
+		return NULL;
+	return p;
+}
+
+int engine_paths_init(struct berthctl_opts *o, const char *id, struct engine_paths *p,
+		      berth_error_t *err)
+{
+	memset(p, 0, sizeof(*p));
+	if (asprintf(&p->dir, "%s/engine/containers/%s", o->root, id) < 0 ||
+	    asprintf(&p->bundle, "%s/bundle", p->dir) < 0 ||
+	    asprintf(&p->log, "%s/ctr.log", p->dir) < 0 ||
+	    asprintf(&p->state, "%s/engine/%s", o->runroot, id) < 0 ||
+	    asprintf(&p->netns, "%s/netns/%s", o->runroot, id) < 0 ||
+	    asprintf(&p->rtroot, "%s/runtime", o->runroot) < 0)
+		return berth_error_errno(err, ENOMEM, "container `%s`", id);
+	return 0;
+}
+
+void engine_paths_free(struct engine_paths *p)
+{
+	free(p->dir);
+	free(p->bundle);
+	free(p->log);
+	free(p->state);
+	free(p->netns);
+	free(p->rtroot);
+	memset(p, 0, sizeof(*p));
+}
+
+void engine_ctr_free(struct engine_ctr *c)
+{
+	if (c->rec)
+		json_decref(c->rec);
+	engine_paths_free(&c->p);
+	free(c);
+}
+
+static int ctr_load(struct berthctl_opts *o, const char *id, struct engine_ctr **out,
+		    berth_error_t *err)
+{
+	struct engine_ctr *c = calloc(1, sizeof(*c));
+	cleanup_free char *file = NULL;
+
+	if (c == NULL)
+		return berth_error_errno(err, ENOMEM, "container `%s`", id);
+	snprintf(c->id, sizeof(c->id), "%s", id);
+	if (engine_paths_init(o, id, &c->p, err) < 0 ||
+	    (file = path_join(c->p.dir, "container.json")) == NULL ||
+	    berth_json_load_file(file, &c->rec, err) < 0) {
+		engine_ctr_free(c);
+		return -1;
+	}
+	*out = c;
+	return 0;
+}
+
+int engine_ctr_save(struct engine_ctr *c, berth_error_t *err)
+{
+	cleanup_free char *file = path_join(c->p.dir, "container.json");
+	cleanup_free char *text = json_dumps(c->rec, JSON_INDENT(1) | JSON_SORT_KEYS);
+
+	if (file == NULL || text == NULL)
+		return berth_error_errno(err, ENOMEM, "save container `%s`", c->id);
+	return berth_write_file_atomic(file, text, strlen(text), 0600, false, err);
+}
+
+int engine_ctr_lock(struct engine_ctr *c, berth_error_t *err)
+{
+	cleanup_free char *file = path_join(c->p.dir, "lock");
+	int fd = file ? open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1;
+
+	if (fd < 0)
+		return berth_error_errno(err, errno, "lock container `%s`", c->id);
+	if (flock(fd, LOCK_EX) < 0) {
+		int e = errno;
+		close(fd);
+		return berth_error_errno(err, e, "lock container `%s`", c->id);
+	}
+	return fd;
+}
+
+static bool is_hex_id(const char *s, size_t min)
+{
+	size_t n = strlen(s);
+
+	if (n < min || n > ENGINE_ID_LEN)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+int engine_ctr_list(struct berthctl_opts *o, char ***ids, berth_error_t *err)
+{
+	cleanup_free char *dir = NULL;
+	cleanup_closedir DIR *d = NULL;
+	struct dirent *e;
+	char **v = NULL;
+	size_t n = 0;
+
+	if (asprintf(&dir, "%s/engine/containers", o->root) < 0)
+		return berth_error_errno(err, ENOMEM, "list containers");
+	v = calloc(1, sizeof(*v));
+	if (v == NULL)
+		return berth_error_errno(err, ENOMEM, "list containers");
+	d = opendir(dir);
+	while (d && (e = readdir(d))) {
+		if (!is_hex_id(e->d_name, ENGINE_ID_LEN))
+			continue;
+		char **nv = realloc(v, (n + 2) * sizeof(*v));
+		if (nv == NULL)
+			break;
+		v = nv;
+		v[n++] = strdup(e->d_name);
+		v[n] = NULL;
+	}
+	*ids = v;
+	return 0;
+}
+
+int engine_ctr_lookup(struct berthctl_opts *o, const char *ref, struct engine_ctr **out,
+		      berth_error_t *err)
+{
+	cleanup_free char *link = NULL;
+	cleanup_strv char **ids = NULL;
+	char target[ENGINE_ID_LEN + 2];
+	const char *found = NULL;
+	ssize_t n;
+
+	if (ref[0] == '\0' || strchr(ref, '/') || strcmp(ref, ".") == 0 || strcmp(ref, "..") == 0)
+		return berth_error(err, EINVAL, "container `%s`: not a valid name or ID", ref);
+	if (asprintf(&link, "%s/engine/names/%s", o->root, ref) < 0)
+		return berth_error_errno(err, ENOMEM, "container `%s`", ref);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n == ENGINE_ID_LEN) {
+		target[n] = '\0';
+		if (ctr_load(o, target, out, NULL) == 0)
+			return 0;
+	}
+	if (is_hex_id(ref, 3) && engine_ctr_list(o, &ids, err) == 0) {
+		for (char **id = ids; *id; id++) {
+			if (strncmp(*id, ref, strlen(ref)) != 0)
+				continue;
+			if (found)
+				return berth_error(err, EINVAL,
+						   "container `%s`: the prefix is not unique", ref);
+			found = *id;
+		}
+		if (found)
+			return ctr_load(o, found, out, err);
+	}
+	return berth_error(err, ENOENT, "container `%s`: no such container", ref);
+}
+
+int engine_name_reserve(struct berthctl_opts *o, const char *name, const char *id,
+			berth_error_t *err)
+{
+	cleanup_free char *dir = NULL;
+	cleanup_free char *link = NULL;
+	char other[ENGINE_ID_LEN + 2];
+	ssize_t n;
+
+	if (asprintf(&dir, "%s/engine/names", o->root) < 0 ||
+	    asprintf(&link, "%s/%s", dir, name) < 0)
+		return berth_error_errno(err, ENOMEM, "name `%s`", name);
+	if (berth_mkdir_p(dir, 0700, err) < 0)
+		return -1;
+	if (symlink(id, link) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return berth_error_errno(err, errno, "reserve name `%s`", name);
+	n = readlink(link, other, sizeof(other) - 1);
+	other[n > 0 ? n : 0] = '\0';
+	return berth_error(err, EEXIST, "name `%s` is already in use by container %.12s", name,
+			   other);
+}
+
+void engine_name_release(struct berthctl_opts *o, const char *name)
+{
+	char *link = NULL;
+
+	if (name && asprintf(&link, "%s/engine/names/%s", o->root, name) > 0) {
+		unlink(link);
+		free(link);
+	}
+}
+
+const char *engine_status_name(enum engine_status s)
+{
+	switch (s) {
+	case ENGINE_CREATED:
+		return "created";
+	case ENGINE_RUNNING:
+		return "running";
+	case ENGINE_EXITED:
+		return "exited";
+	default:
+		return "unknown";
+	}
+}
+
+static bool pid_alive(pid_t pid)
+{
+	char path[64], *buf = NULL;
+	bool alive;
+
+	if (pid <= 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (berth_read_file(path, &buf, NULL, NULL) < 0)
+		return false;
+	char *rp = strrchr(buf, ')');
+	alive = rp && rp[1] == ' ' && rp[2] != 'Z';
+	free(buf);
+	return alive;
+}
+
+void engine_ctr_state(struct engine_ctr *c, struct engine_state *st)
+{
+	cleanup_free char *exitf = path_join(c->p.state, "exit");
+	cleanup_free char *statusf = path_join(c->p.state, "status");
+	cleanup_json json_t *ex = NULL;
+	cleanup_json json_t *status = NULL;
+
+	memset(st, 0, sizeof(*st));
+	st->status = ENGINE_CREATED;
+	if (statusf && berth_json_load_file(statusf, &status, NULL) == 0) {
+		st->pid = (pid_t)json_integer_value(json_object_get(status, "pid"));
+		st->shim_pid = (pid_t)json_integer_value(json_object_get(status, "shim_pid"));
+		st->restarts = (int)json_integer_value(json_object_get(status, "restarts"));
+		st->status = pid_alive(st->shim_pid) ? ENGINE_RUNNING : ENGINE_STOPPED_UNKNOWN;
+	}
+	if (exitf && berth_json_load_file(exitf, &ex, NULL) == 0) {
+		st->status = ENGINE_EXITED;
+		st->exit_code = (int)json_integer_value(json_object_get(ex, "exit_code"));
+		st->signal = (int)json_integer_value(json_object_get(ex, "signal"));
+		st->oom_killed = json_is_true(json_object_get(ex, "oom_killed"));
+		st->restarts = (int)json_integer_value(json_object_get(ex, "restarts"));
+		snprintf(st->exited_at, sizeof(st->exited_at), "%s",
+			 json_string_value(json_object_get(ex, "exited_at")) ?: "");
+	}
+}
+
+static const char *next_to_self(const char *name, char *buf, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return name;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (slash == NULL)
+		return name;
+	*slash = '\0';
+	if ((size_t)snprintf(buf, len, "%s/%s", self, name) >= len)
+		return name;
+	return buf;
+}
+
+const char *engine_runtime(struct berthctl_opts *o)
+{
+	static char buf[PATH_MAX];
+
+	return o->runtime ? o->runtime : next_to_self("berth", buf, sizeof(buf));
+}
+
+const char *engine_shim(struct berthctl_opts *o)
+{
+	static char buf[PATH_MAX];
+
+	return o->shim ? o->shim : next_to_self("berth-shim", buf, sizeof(buf));
+}
+
+/* ---- network namespaces ---------------------------------------------- */
+
+int engine_netns_create(const char *path, berth_error_t *err)
+{
+	cleanup_free char *dir = strdup(path);
+	int fd, status;
+	pid_t pid;
+
+	if (dir == NULL)
+		return berth_error_errno(err, ENOMEM, "netns `%s`", path);
+	*strrchr(dir, '/') = '\0';
+	if (berth_mkdir_p(dir, 0755, err) < 0)
+		return -1;
+	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+	if (fd < 0)
+		return berth_error_errno(err, errno, "create netns file `%s`", path);
+	close(fd);
+	/* A child enters a new netns and pins it with a bind mount; we stay where we are. */
+	pid = fork();
+	if (pid < 0) {
+		unlink(path);
+		return berth_error_errno(err, errno, "fork");
+	}
+	if (pid == 0) {
+		if (unshare(CLONE_NEWNET) < 0)
+			_exit(1);
+		if (mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) < 0)
+			_exit(2);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		unlink(path);
+		return berth_error(err, EPERM, "create network namespace `%s`: %s", path,
+				   WIFEXITED(status) && WEXITSTATUS(status) == 1 ? "unshare failed"
+										  : "bind mount failed");
+	}
+	return 0;
+}
+
+void engine_netns_remove(const char *path)
+{
+	umount2(path, MNT_DETACH);
+	unlink(path);
+}
+
+/* ---- podman's exit codes ---------------------------------------------- */
+
+int engine_exit_code_for(const char *msg)
+{
+	if (msg == NULL)
+		return BERTHCTL_EXIT_ENGINE;
+	if (strstr(msg, "executable file not found") || strstr(msg, "no such file or directory") ||
+	    strstr(msg, "No such file or directory"))
+		return 127;
+	if (strstr(msg, "permission denied") || strstr(msg, "Permission denied") ||
+	    strstr(msg, "is a directory") || strstr(msg, "Is a directory") ||
+	    strstr(msg, "exec format error") || strstr(msg, "Exec format error"))
+		return 126;
+	return BERTHCTL_EXIT_ENGINE;
+}
+
+/* ---- signals ---------------------------------------------------------- */
+
+int engine_parse_signal(const char *s, berth_error_t *err)
+{
+	static const struct {
+		const char *name;
+		int sig;
+	} names[] = {
+		{ "HUP", SIGHUP },   { "INT", SIGINT },   { "QUIT", SIGQUIT }, { "KILL", SIGKILL },
+		{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "TERM", SIGTERM }, { "ALRM", SIGALRM },
+		{ "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "WINCH", SIGWINCH }, { "PIPE", SIGPIPE },
+	};
+	const char *n = s;
+	char *end;
+	long v;
+
+	if (strncasecmp(n, "SIG", 3) == 0)
+		n += 3;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(n, names[i].name) == 0)
+			return names[i].sig;
+	v = strtol(s, &end, 10);
+	if (*s && *end == '\0' && v > 0 && v < NSIG)
+		return (int)v;
+	return berth_error(err, EINVAL, "signal `%s`: not a signal name or number", s);
+}
+
+/* ---- starting: the shim ----------------------------------------------- */
+
+static const char *jstr(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+int engine_start(struct berthctl_opts *o, struct engine_ctr *c, bool attach_first, pid_t *pid,
+		 berth_error_t *err)
+{
+	const char *shim = engine_shim(o);
+	char sync_arg[16], buf[2048];
+	char *argv[40];
+	int n = 0, p[2], status;
+	size_t got = 0;
+	pid_t child;
+
+	if (access(shim, X_OK) < 0)
+		return berth_error_errno(err, errno, "shim `%s`", shim);
+	if (berth_mkdir_p(c->p.state, 0700, err) < 0)
+		return -1;
+	/* A restart of an exited container: the previous run's files go. */
+	for (const char *f = "exit\0status\0pid\0attach\0shim.pid\0"; *f; f += strlen(f) + 1) {
+		char *path = path_join(c->p.state, f);
+		if (path) {
+			unlink(path);
+			free(path);
+		}
+	}
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return berth_error_errno(err, errno, "pipe");
+	snprintf(sync_arg, sizeof(sync_arg), "%d", p[1]);
+	argv[n++] = (char *)shim;
+	argv[n++] = "--runtime";
+	argv[n++] = (char *)engine_runtime(o);
+	argv[n++] = "--runtime-root";
+	argv[n++] = c->p.rtroot;
+	argv[n++] = "--bundle";
+	argv[n++] = c->p.bundle;
+	argv[n++] = "--state-dir";
+	argv[n++] = c->p.state;
+	argv[n++] = "--log-path";
+	argv[n++] = c->p.log;
+	argv[n++] = "--log-max-size";
+	argv[n++] = "104857600";
+	argv[n++] = "--log-max-files";
+	argv[n++] = "2";
+	argv[n++] = "--sync-fd";
+	argv[n++] = sync_arg;
+	if (json_is_true(json_object_get(c->rec, "tty")))
+		argv[n++] = "--terminal";
+	if (json_is_true(json_object_get(c->rec, "stdin")))
+		argv[n++] = "--stdin";
+	if (jstr(c->rec, "restart")) {
+		argv[n++] = "--restart";
+		argv[n++] = (char *)jstr(c->rec, "restart");
+	}
+	if (attach_first)
+		argv[n++] = "--attach-first";
+	/* --rm: the shim cleans up even when the berthctl that ran it is gone. */
+	static char self[PATH_MAX];
+	if (json_is_true(json_object_get(c->rec, "rm"))) {
+		argv[n++] = "--exit-command";
+		argv[n++] = (char *)next_to_self("berthctl", self, sizeof(self));
+		argv[n++] = "--exit-command-arg";
+		argv[n++] = "--root";
+		argv[n++] = "--exit-command-arg";
+		argv[n++] = (char *)o->root;
+		argv[n++] = "--exit-command-arg";
+		argv[n++] = "--runroot";
+		argv[n++] = "--exit-command-arg";
+		argv[n++] = (char *)o->runroot;
+		argv[n++] = "--exit-command-arg";
+		argv[n++] = "cleanup";
+		argv[n++] = "--exit-command-arg";
+		argv[n++] = c->id;
+	}
+	argv[n++] = c->id;
+	argv[n] = NULL;
+
+	child = fork();
+	if (child < 0) {
+		close(p[0]);
+		close(p[1]);
+		return berth_error_errno(err, errno, "fork");
+	}
+	if (child == 0) {
+		/* keep the sync fd across exec, nothing else */
+		fcntl(p[1], F_SETFD, 0);
+		execv(shim, argv);
+		dprintf(p[1], "error exec `%s`: %s\n", shim, strerror(errno));
+		_exit(125);
+	}
+	close(p[1]);
+	for (;;) {
+		ssize_t k = read(p[0], buf + got, sizeof(buf) - 1 - got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+		if (got == sizeof(buf) - 1)
+			break;
+	}
+	close(p[0]);
+	buf[got] = '\0';
+	waitpid(child, &status, 0);
+	if (strncmp(buf, "ok ", 3) == 0) {
+		*pid = (pid_t)atoi(buf + 3);
+		return 0;
+	}
+	char *nl = strchr(buf, '\n');
+	if (nl)
+		*nl = '\0';
+	if (strncmp(buf, "error ", 6) == 0) {
+		int ret = berth_error(err, 0, "%s", buf + 6);
+		(*err)->code = engine_exit_code_for(buf + 6);
+		return ret;
+	}
+	return berth_error(err, EIO, "shim `%s` exited without starting the container", shim);
+}
+
+/* ---- removal ---------------------------------------------------------- */
+
+static struct cni_opts engine_cni_opts(struct berthctl_opts *o, char **cache)
+{
+	struct cni_opts co = { .conf_dir = o->cni_config_dir, .plugin_path = o->cni_plugin_dir };
+
+	if (asprintf(cache, "%s/cni", o->root) > 0)
+		co.cache_dir = *cache;
+	return co;
+}
+
+int engine_cni_add(struct berthctl_opts *o, struct engine_ctr *c, const char *network,
+		   const struct engine_port *ports, size_t nports, char **ip, berth_error_t *err)
+{
+	cleanup_free char *cache = NULL;
+	struct cni_opts co = engine_cni_opts(o, &cache);
+	struct cni_network *net = NULL;
+	struct cni_result *res = NULL;
+	struct cni_port_mapping maps[64];
+	int ret;
+
+	if (nports > 64)
+		return berth_error(err, E2BIG, "too many port mappings");
+	for (size_t i = 0; i < nports; i++) {
+		memset(&maps[i], 0, sizeof(maps[i]));
+		maps[i].host_port = ports[i].host;
+		maps[i].container_port = ports[i].ctr;
+		snprintf(maps[i].protocol, sizeof(maps[i].protocol), "%s", ports[i].proto);
+	}
+	struct cni_attachment att = { .container_id = c->id, .netns = c->p.netns, .ifname = "eth0",
+				      .port_mappings = maps, .n_port_mappings = nports };
+	if (cni_network_load(&co, network, &net, err) < 0)
+		return -1;
+	ret = cni_add(&co, net, &att, &res, err);
+	cni_network_free(net);
+	if (ret < 0)
+		return berth_error_wrap(err, "network `%s`", network);
+	if (res->n_ips > 0) {
+		char *slash;
+		*ip = strdup(res->ips[0].address);
+		if (*ip && (slash = strchr(*ip, '/')))
+			*slash = '\0';
+	}
+	cni_result_free(res);
+	return 0;
+}
+
+static void engine_cni_del(struct berthctl_opts *o, struct engine_ctr *c)
+{
+	cleanup_free char *cache = NULL;
+	struct cni_opts co = engine_cni_opts(o, &cache);
+	struct cni_attachment att = { .container_id = c->id, .netns = c->p.netns, .ifname = "eth0" };
+
+	cni_del(&co, NULL, &att, NULL);
+}
+
+static void runtime_delete(struct berthctl_opts *o, struct engine_ctr *c)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+		dup2(devnull, 1);
+		dup2(devnull, 2);
+		execl(engine_runtime(o), engine_runtime(o), "--root", c->p.rtroot, "delete", "--force",
+		      c->id, (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+}
+
+/* rm -rf that never crosses into another filesystem (an overlay still mounted, a volume). */
+static void rm_tree_dev(const char *path, dev_t dev)
+{
+	struct stat sb;
+	cleanup_closedir DIR *d = NULL;
+	struct dirent *e;
+
+	if (lstat(path, &sb) < 0)
+		return;
+	if (!S_ISDIR(sb.st_mode)) {
+		unlink(path);
+		return;
+	}
+	if (sb.st_dev != dev)
+		return;
+	d = opendir(path);
+	while (d && (e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char *p = path_join(path, e->d_name);
+		if (p == NULL)
+			continue;
+		rm_tree_dev(p, dev);
+		free(p);
+	}
+	rmdir(path);
+}
+
+static void rm_tree(const char *path)
+{
+	struct stat sb;
+
+	if (lstat(path, &sb) == 0)
+		rm_tree_dev(path, sb.st_dev);
+}
+
+int engine_remove(struct berthctl_opts *o, struct engine_ctr *c, bool force, berth_error_t *err)
+{
+	struct engine_state st;
+	cleanup_close int lock = -1;
+	const char *network = jstr(c->rec, "network");
+
+	engine_ctr_state(c, &st);
+	if (st.status == ENGINE_RUNNING) {
+		if (!force)
+			return berth_error(err, EBUSY,
+					   "container `%.12s` is running: stop it first or use -f",
+					   c->id);
+		kill(st.shim_pid, SIGKILL);
+		if (st.pid > 0)
+			kill(st.pid, SIGKILL);
+		for (int i = 0; i < 200 && pid_alive(st.shim_pid); i++)
+			usleep(10000);
+	}
+	lock = engine_ctr_lock(c, err);
+	if (lock < 0)
+		return -1;
+	/* Another remover (the shim's exit command, a second rm) may have been first. */
+	cleanup_free char *rec = path_join(c->p.dir, "container.json");
+	if (rec == NULL || access(rec, F_OK) < 0)
+		return 0;
+	runtime_delete(o, c);
+	if (network && strcmp(network, "host") != 0) {
+		if (strcmp(network, "none") != 0)
+			engine_cni_del(o, c);
+		engine_netns_remove(c->p.netns);
+	}
+	{
+		cleanup_storage_store struct storage_store *stor = NULL;
+		if (storage_store_open(o->root, &stor, err) < 0 ||
+		    storage_rootfs_remove(stor, c->id, err) < 0)
+			return berth_error_wrap(err, "remove container `%.12s`", c->id);
+	}
+	rm_tree(c->p.state);
+	engine_name_release(o, jstr(c->rec, "name"));
+	unlink(rec);
+	rm_tree(c->p.dir);
+	return 0;
+}
+

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The daemonless engine behind berthctl's container commands.  All state is
+ * files (see Documentation/engine.md):
+ *
+ *   ROOT/engine/containers/ID/container.json   the record (what `run` was asked)
+ *   ROOT/engine/containers/ID/bundle/          config.json + rootfs (overlay)
+ *   ROOT/engine/containers/ID/ctr.log          CRI log written by the shim
+ *   ROOT/engine/names/NAME -> ID               name reservations (symlink(2) is atomic)
+ *   ROOT/volumes/NAME/_data                    named volumes
+ *   RUNROOT/engine/ID/                         the shim's state (attach, exit, status)
+ *   RUNROOT/netns/ID                           the container's network namespace
+ *   RUNROOT/runtime/                           the OCI runtime's --root
+ */
+#ifndef BERTH_ENGINE_H
+#define BERTH_ENGINE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "orchestrator/berthctl.h"
+
+#define ENGINE_ID_LEN 64
+
+struct engine_port {
+	uint16_t host, ctr;
+	char proto[4]; /* "tcp" or "udp" */
+};
+
+struct engine_paths {
+	char *dir;     /* ROOT/engine/containers/ID */
+	char *bundle;  /* .../bundle */
+	char *log;     /* .../ctr.log */
+	char *state;   /* RUNROOT/engine/ID */
+	char *netns;   /* RUNROOT/netns/ID */
+	char *rtroot;  /* RUNROOT/runtime */
+};
+
+/* A container as berthctl knows it: the record, and where its files are. */
+struct engine_ctr {
+	char id[ENGINE_ID_LEN + 1];
+	json_t *rec; /* container.json */
+	struct engine_paths p;
+};
+
+enum engine_status { ENGINE_CREATED, ENGINE_RUNNING, ENGINE_EXITED, ENGINE_STOPPED_UNKNOWN };
+
+struct engine_state {
+	enum engine_status status;
+	pid_t pid, shim_pid;
+	int exit_code, signal, restarts;
+	bool oom_killed;
+	char exited_at[48];
+};
+
+int engine_paths_init(struct berthctl_opts *o, const char *id, struct engine_paths *p,
+		      berth_error_t *err);
+void engine_paths_free(struct engine_paths *p);
+void engine_ctr_free(struct engine_ctr *c);
+static inline void cleanup_engine_ctrp(struct engine_ctr **c)
+{
+	if (*c)
+		engine_ctr_free(*c);
+}
+#define cleanup_engine_ctr __attribute__((cleanup(cleanup_engine_ctrp)))
+
+/* Find a container by full ID, unique ID prefix or name. */
+int engine_ctr_lookup(struct berthctl_opts *o, const char *ref, struct engine_ctr **out,
+		      berth_error_t *err);
+/* Every container (IDs, sorted by creation). */
+int engine_ctr_list(struct berthctl_opts *o, char ***ids, berth_error_t *err);
+int engine_ctr_save(struct engine_ctr *c, berth_error_t *err);
+/* The status from the shim's files (and whether the shim is still alive). */
+void engine_ctr_state(struct engine_ctr *c, struct engine_state *st);
+const char *engine_status_name(enum engine_status s);
+/* Exclusive lock on the container (released when the fd is closed). */
+int engine_ctr_lock(struct engine_ctr *c, berth_error_t *err);
+
+/* Reserve name for id; -EEXIST naming the container that has it. */
+int engine_name_reserve(struct berthctl_opts *o, const char *name, const char *id,
+			berth_error_t *err);
+void engine_name_release(struct berthctl_opts *o, const char *name);
+
+/* Network namespace: a new one bind-mounted at path, or its removal. */
+int engine_netns_create(const char *path, berth_error_t *err);
+void engine_netns_remove(const char *path);
+
+/* CNI ADD of the container's netns to network (with -p mappings); *ip gets its address. */
+int engine_cni_add(struct berthctl_opts *o, struct engine_ctr *c, const char *network,
+		   const struct engine_port *ports, size_t nports, char **ip, berth_error_t *err);
+
+/* Start the shim for a created container; *pid gets the container's pid. */
+int engine_start(struct berthctl_opts *o, struct engine_ctr *c, bool attach_first, pid_t *pid,
+		 berth_error_t *err);
+/* Tear everything down: shim, runtime state, network, rootfs, files, name. */
+int engine_remove(struct berthctl_opts *o, struct engine_ctr *c, bool force, berth_error_t *err);
+
+/* Path of the runtime binary and of the shim (next to berthctl unless overridden). */
+const char *engine_runtime(struct berthctl_opts *o);
+const char *engine_shim(struct berthctl_opts *o);
+
+/* Signal names and numbers: "TERM", "SIGKILL", "9". */
+int engine_parse_signal(const char *s, berth_error_t *err);
+
+/* Exit status for an error while starting, the way podman maps them. */
+int engine_exit_code_for(const char *msg);
+
+/* ---- the shim's attach socket (shim/attach.h) ------------------------ */
+
+/* Connect to the shim in state_dir and send req; reads the OK/FAIL answer. */
+int engine_shim_request(const char *state_dir, const char *req, berth_error_t *err);
+/*
+ * Relay: frames from fd to our stdout/stderr, our stdin (when in_fd >= 0) to
+ * the container; with tty, the terminal goes raw and its size is passed on;
+ * Ctrl-P Ctrl-Q detaches.  Returns the exit code from the EXIT frame, or -1
+ * on detach/EOF (with *detached set on a detach).
+ */
+int engine_shim_stream(int fd, int in_fd, bool tty, bool *detached, int *signal, bool *oom);
+
+#endif
