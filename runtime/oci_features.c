@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <seccomp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -19,16 +20,26 @@
 static const char *const hooks[] = { "prestart",	"createRuntime", "createContainer",
 				     "startContainer", "poststart",	"poststop" };
 
-/* The mount(8) options and propagation flags berth's mount code translates. */
+/*
+ * The options berth's mount code (runtime/config.c) translates into mount
+ * flags and propagation; anything else goes to the filesystem as data.
+ * tests/security/unit-features.c checks that each one is understood.
+ */
 static const char *const mount_options[] = {
-	"async",      "atime",	   "bind",	 "defaults",	 "dev",		"diratime",
-	"dirsync",    "exec",	   "iversion",	 "lazytime",	 "loud",	"mand",
-	"noatime",    "nodev",	   "nodiratime", "noexec",	 "noiversion",	"nolazytime",
-	"nomand",     "norelatime", "nostrictatime", "nosuid",	 "nosymfollow", "private",
-	"rbind",      "relatime",  "remount",	 "ro",		 "rprivate",	"rshared",
-	"rslave",     "runbindable", "rw",	 "shared",	 "silent",	"slave",
-	"strictatime", "suid",	   "symfollow",	 "sync",	 "unbindable",
+	"async",    "atime",	   "bind",	   "dev",	  "diratime",	 "dirsync",
+	"exec",	    "lazytime",	   "loud",	   "mand",	  "noatime",	 "nodev",
+	"nodiratime", "noexec",	   "nolazytime",   "nomand",	  "norelatime",	 "nostrictatime",
+	"nosuid",   "private",	   "rbind",	   "relatime",	  "remount",	 "ro",
+	"rprivate", "rshared",	   "rslave",	   "runbindable", "rw",		 "shared",
+	"silent",   "slave",	   "strictatime",  "suid",	  "sync",	 "unbindable",
 };
+
+/*
+ * Idmapped mounts need the kernel (mount_setattr(2)) and berth's mount code;
+ * the latter refuses the "idmap" option for now, so this stays off until it
+ * translates it.
+ */
+static const bool idmap_mounts_implemented = false;
 
 static const char *const namespaces[][2] = {
 	/* runtime-spec name, /proc/self/ns entry */
@@ -84,7 +95,8 @@ int berth_features(json_t **out, berth_error_t *err)
 		      strings(mount_options, ARRAY_SIZE(mount_options)), "linux", "namespaces", ns,
 		      "capabilities", caps, "cgroup", "v1", 1, "v2", 1, "systemd", 0, "systemdUser",
 		      0, "rdma", 0, "seccomp", sc, "apparmor", enabled(0), "selinux", enabled(0),
-		      "intelRdt", enabled(0), "mountExtensions", "idmap", enabled(kernel_has_idmap()),
+		      "intelRdt", enabled(0), "mountExtensions", "idmap",
+		      enabled(idmap_mounts_implemented && kernel_has_idmap()),
 		      "annotations", "io.github.seccomp.libseccomp.version", libseccomp);
 	if (f == NULL)
 		return berth_error(err, ENOMEM, "features: build the document");
