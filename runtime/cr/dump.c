@@ -14,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -552,6 +553,30 @@ static bool allowed_chr(dev_t rdev)
 	return (ma == 1 && (mi == 3 || mi == 5 || mi == 7 || mi == 8 || mi == 9));
 }
 
+/* "netlink socket", "unix stream socket", ...: what an unsupported socket is. */
+static void describe_socket(pid_t pid, int fd, char *out, size_t len)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), sfd = -1, dom = -1, type = -1;
+	socklen_t sl = sizeof(int);
+	const char *d = "other", *t = "";
+
+	if (pidfd >= 0)
+		sfd = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	if (sfd >= 0) {
+		getsockopt(sfd, SOL_SOCKET, SO_DOMAIN, &dom, &sl);
+		sl = sizeof(int);
+		getsockopt(sfd, SOL_SOCKET, SO_TYPE, &type, &sl);
+		close(sfd);
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	d = dom == AF_UNIX ? "unix" : dom == AF_INET ? "inet" : dom == AF_INET6 ? "inet6" :
+	    dom == AF_NETLINK ? "netlink" : dom == AF_PACKET ? "packet" : "other";
+	t = type == SOCK_STREAM ? " stream" : type == SOCK_DGRAM ? " datagram" :
+	    type == SOCK_SEQPACKET ? " seqpacket" : "";
+	snprintf(out, len, "%s%s socket", d, t);
+}
+
 /* Find or add the open file description behind pid's fd; *id gets its number. */
 static int dump_file(struct dctx *c, struct dproc *p, int fd, uint32_t *id, berth_error_t *err)
 {
@@ -604,6 +629,12 @@ static int dump_file(struct dctx *c, struct dproc *p, int fd, uint32_t *id, bert
 	} else if (S_ISFIFO(sb.st_mode) && strncmp(link, "pipe:", 5) == 0) {
 		f.type = CR_FILE_PIPE;
 		f.pipe_size = 0;
+	} else if (S_ISSOCK(sb.st_mode)) {
+		char what[64];
+
+		describe_socket(p->pid, fd, what, sizeof(what));
+		return berth_error(err, ENOTSUP, "process %d: fd %d (%s, %s): unsupported resource",
+				   p->vpid, fd, link, what);
 	} else {
 		return berth_error(err, ENOTSUP, "process %d: fd %d (%s): unsupported resource",
 				   p->vpid, fd, link);

@@ -3,12 +3,31 @@
  * Test driver for the checkpoint/restore engine on plain process trees:
  *   crtool dump PID DIR [--leave-running]
  *   crtool restore DIR          (prints the restored root pid)
+ *   crtool set-version FILE N   (rewrite an image file's format version, for tests)
  */
+#include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cr/cr.h"
+#include "cr/image.h"
+
+static int set_version(const char *path, unsigned int v)
+{
+	struct cr_img_header h;
+	int fd = open(path, O_RDWR);
+
+	if (fd < 0 || pread(fd, &h, sizeof(h), 0) != sizeof(h))
+		return 1;
+	h.version = v;
+	h.checksum = cr_hash64(&h, offsetof(struct cr_img_header, checksum), 0);
+	if (pwrite(fd, &h, sizeof(h), 0) != sizeof(h))
+		return 1;
+	return close(fd) < 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -42,6 +61,8 @@ int main(int argc, char **argv)
 			st.pages_ns / 1e6);
 		return 0;
 	}
+	if (argc == 4 && strcmp(argv[1], "set-version") == 0)
+		return set_version(argv[2], atoi(argv[3]));
 	fprintf(stderr, "usage: crtool dump PID DIR [--leave-running] | restore DIR\n");
 	return 2;
 }
