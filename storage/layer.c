@@ -322,9 +322,14 @@ static int write_data(struct unpack *u, int fd, const char *entry, int64_t size,
 	int64_t end = 0;
 
 	while ((r = archive_read_data_block(u->a, &buf, &len, &off)) == ARCHIVE_OK) {
-		if (pwrite(fd, buf, len, (off_t)off) != (ssize_t)len) {
-			int e = errno ? errno : EIO;
-			return berth_error_errno(err, e, "entry `%s`: write", entry);
+		for (size_t done = 0; done < len;) {
+			ssize_t n = pwrite(fd, (const char *)buf + done, len - done, (off_t)off + (off_t)done);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				return berth_error_errno(err, n < 0 ? errno : ENOSPC, "entry `%s`: write",
+							 entry);
+			done += (size_t)n;
 		}
 		end = off + (int64_t)len;
 	}

@@ -309,7 +309,7 @@ static int authenticate(struct reg *g, const char *challenge, berth_error_t *err
 	if (strncasecmp(challenge, "Basic", 5) == 0) {
 		if (user == NULL)
 			return berth_error(err, EACCES,
-					   "registry %s: authentication required (Basic); give --creds",
+					   "registry %s: 401 Unauthorized: authentication required (Basic); give --creds",
 					   g->host);
 		free(g->authz);
 		g->authz = basic_header(user, pass);
@@ -554,8 +554,9 @@ static int fetch_blob(struct reg *g, const char *digest, uint64_t size, berth_er
 			}
 			/* keep what arrived for a later resume, unless our own write failed */
 			st_blob_writer_close(&w, failure == FAIL_NET);
-			return berth_error_wrap(err, "after %llu of %llu bytes",
-						(unsigned long long)got, (unsigned long long)size);
+			return berth_error(err, (*err)->errnum, "%s (after %llu of %llu bytes)",
+					   (*err)->msg, (unsigned long long)got,
+					   (unsigned long long)size);
 		}
 		if (status == 200 || status == 206) {
 			if (size == 0 || w.size >= size)

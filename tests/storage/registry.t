@@ -85,7 +85,7 @@ ok "rm by name" quiet bctl image rm "$reg/img:1"
 ok "other name still resolves" quiet bctl image inspect localhost/other:2
 bctl image rm localhost/other:2 "$reg/special:zstd" "$reg/special:gzip" >/dev/null
 bctl image prune >/dev/null
-is "$(ls "$root/storage/blobs/sha256" "$root/storage/layers" | grep -c .)" 2 "prune removed every unreferenced blob and layer"
+is "$(find "$root/storage/blobs/sha256" "$root/storage/layers" -mindepth 1 | wc -l)" 0 "prune removed every unreferenced blob and layer"
 
 # --- two pulls of one image at once: each blob fetched once, both succeed ---
 fakereg_start "$REG_PORT" "$t/mode" "$t/access.log"
