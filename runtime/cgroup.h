@@ -41,19 +41,19 @@
 
 struct berth_cgroup_device_rule {
 	bool allow;
-	char type;        /* 'a', 'c' or 'b' */
-	int64_t major;    /* -1: any */
-	int64_t minor;    /* -1: any */
-	char access[4];   /* subset of "rwm", NUL-terminated */
+	char type;	/* 'a', 'c' or 'b' */
+	int64_t major;	/* -1: any */
+	int64_t minor;	/* -1: any */
+	char access[4]; /* subset of "rwm", NUL-terminated */
 };
 
 /* A per-device blkio/io value ("weightDevice", "throttle*Device"). */
 struct berth_cgroup_blkio_device {
 	int64_t major;
 	int64_t minor;
-	int64_t weight;      /* weightDevice: weight, BERTH_CG_UNSET when absent */
+	int64_t weight;	     /* weightDevice: weight, BERTH_CG_UNSET when absent */
 	int64_t leaf_weight; /* weightDevice: leafWeight, BERTH_CG_UNSET when absent */
-	uint64_t rate;       /* throttle*: bytes or ops per second */
+	uint64_t rate;	     /* throttle*: bytes or ops per second */
 };
 
 struct berth_cgroup_hugetlb {
@@ -74,9 +74,9 @@ struct berth_cgroup_kv {
 struct berth_cgroup_resources {
 	/* memory: bytes, -1 = unlimited, BERTH_CG_UNSET = leave alone */
 	int64_t mem_limit, mem_reservation, mem_swap, mem_kernel, mem_kernel_tcp;
-	int64_t mem_swappiness;   /* 0..100 or BERTH_CG_UNSET */
-	int disable_oom_killer;   /* -1 unset, 0, 1 */
-	int use_hierarchy;        /* -1 unset, 0, 1 */
+	int64_t mem_swappiness;	  /* 0..100 or BERTH_CG_UNSET */
+	int disable_oom_killer;	  /* -1 unset, 0, 1 */
+	int use_hierarchy;	  /* -1 unset, 0, 1 */
 	bool check_before_update; /* refuse a limit below current usage */
 
 	/* cpu */
@@ -86,8 +86,8 @@ struct berth_cgroup_resources {
 	int64_t cpu_burst;
 	int64_t cpu_rt_runtime, cpu_rt_period;
 	int64_t cpu_idle; /* 0 or 1 */
-	char *cpus;       /* cpuset.cpus, NULL = leave alone */
-	char *mems;       /* cpuset.mems */
+	char *cpus;	  /* cpuset.cpus, NULL = leave alone */
+	char *mems;	  /* cpuset.mems */
 
 	/* pids: -1 or 0 = unlimited ("max"), BERTH_CG_UNSET = leave alone */
 	int64_t pids_limit;
