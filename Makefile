@@ -95,7 +95,7 @@ install: all
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-	  --inline-suppr --suppress=missingIncludeSystem -I runtime -I . \
+	  --inline-suppr --suppress=missingIncludeSystem --library=ci/jansson.cfg -I runtime -I . \
 	  runtime shim storage netplugins orchestrator tests
 
 format:
