@@ -87,7 +87,7 @@ static int access_bits(const char *access)
  * first, so the last matching rule decides.  A deny rule matches when any
  * requested access is denied, an allow rule when all of it is allowed.
  */
-static size_t emit_rule(const struct berth_cgroup_device_rule *r, struct bpf_insn *p)
+static size_t emit_rule(const struct berth_cgroup_device_rule *r, struct bpf_insn *p, bool *always)
 {
 	const int all = BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD;
 	int bits = access_bits(r->access);
@@ -120,6 +120,7 @@ static size_t emit_rule(const struct berth_cgroup_device_rule *r, struct bpf_ins
 	}
 	p[n++] = MOV64_K(0, r->allow ? 1 : 0);
 	p[n++] = EXIT();
+	*always = nj == 0;
 	for (size_t j = 0; j < nj; j++)
 		p[jumps[j]].off = (int16_t)(n - jumps[j] - 1);
 	return n;
@@ -135,6 +136,7 @@ static int load_program(const struct berth_cgroup_device_rule *rules, size_t n, 
 	cleanup_free struct bpf_insn *prog = calloc(8 + n * 9, sizeof(*prog));
 	cleanup_free char *log = malloc(65536);
 	union bpf_attr attr;
+	bool always = false;
 	size_t k = 0;
 	int fd;
 
@@ -146,11 +148,14 @@ static int load_program(const struct berth_cgroup_device_rule *rules, size_t n, 
 	prog[k++] = ALU32_K(BPF_RSH, 3, 16);
 	prog[k++] = LDX_W(4, 1, 4); /* major */
 	prog[k++] = LDX_W(5, 1, 8); /* minor */
-	for (size_t i = n; i-- > 0;)
-		k += emit_rule(&rules[i], prog + k);
-	/* No rule matched: allowed, as in a new v1 cgroup. */
-	prog[k++] = MOV64_K(0, 1);
-	prog[k++] = EXIT();
+	for (size_t i = n; i-- > 0 && !always;)
+		k += emit_rule(&rules[i], prog + k, &always);
+	/* No rule matched: allowed, as in a new v1 cgroup.  (The verifier refuses
+	 * unreachable code, so nothing follows a rule that matches everything.) */
+	if (!always) {
+		prog[k++] = MOV64_K(0, 1);
+		prog[k++] = EXIT();
+	}
 
 	memset(&attr, 0, sizeof(attr));
 	attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
@@ -159,14 +164,16 @@ static int load_program(const struct berth_cgroup_device_rule *rules, size_t n, 
 	attr.license = (uint64_t)(uintptr_t) "GPL";
 	log[0] = '\0';
 	fd = (int)sys_bpf(BPF_PROG_LOAD, &attr);
-	if (fd < 0 && errno == EACCES) {
+	if (fd < 0 && (errno == EACCES || errno == EINVAL)) {
+		int first = errno;
+
 		/* Rejected by the verifier: load again with its log for the message. */
 		attr.log_buf = (uint64_t)(uintptr_t)log;
 		attr.log_size = 65536;
 		attr.log_level = 1;
 		fd = (int)sys_bpf(BPF_PROG_LOAD, &attr);
 		if (fd < 0)
-			return berth_error_errno(err, EACCES, "load device program (%.200s)", log);
+			return berth_error_errno(err, first, "load device program (%.200s)", log);
 	}
 	if (fd < 0)
 		return berth_error_errno(err, errno, "load device program");
