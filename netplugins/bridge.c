@@ -168,8 +168,14 @@ static int ensure_bridge(struct nl_sock *sk, const struct bridge_conf *c, bool *
 		idx = cni_nl_link_index(sk, c->bridge);
 		if (idx < 0)
 			return cni_error(err, CNI_ERR_IO, ENODEV, "bridge `%s` vanished", c->bridge);
-		if (c->vlan && cni_nl_bridge_set_vlan_filtering(sk, idx, true, err) < 0)
+		if (c->vlan && cni_nl_bridge_set_vlan_filtering(sk, idx, true, err) < 0) {
+			if ((*err)->errnum == EOPNOTSUPP)
+				return cni_error(err, CNI_ERR_UNSUPPORTED_FIELD, 0,
+						 "\"vlan\": bridge `%s` cannot filter VLANs: the "
+						 "kernel lacks CONFIG_BRIDGE_VLAN_FILTERING",
+						 c->bridge);
 			return cni_error_code(err, CNI_ERR_IO);
+		}
 	} else {
 		if (cni_nl_link_kind(sk, c->bridge, kind, sizeof(kind), err) < 0)
 			return cni_error_code(err, CNI_ERR_IO);

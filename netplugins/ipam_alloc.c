@@ -410,14 +410,15 @@ static int alloc_in_set(const struct cni_ipam_conf *c, int dfd, size_t si, const
 		return 0;
 	}
 	if (want) {
+		cni_ip_fmt(want, buf);
 		for (ri = 0; ri < set->n; ri++)
 			if (cni_ip_cmp(want, &set->ranges[ri].start) >= 0 &&
 			    cni_ip_cmp(want, &set->ranges[ri].end) <= 0)
 				break;
 		if (ri == set->n)
 			return cni_error(err, CNI_ERR_INVALID_NETCONF, 0,
-					 "requested address `%s` is in no range of network `%s`",
-					 cni_ip_fmt(want, buf), c->network);
+					 "requested address `%s` is in no range of network `%s`", buf,
+					 c->network);
 		if (is_reserved(c, &set->ranges[ri], want))
 			return cni_error(err, CNI_ERR_INVALID_NETCONF, 0,
 					 "requested address `%s` is reserved", buf);
@@ -496,6 +497,20 @@ int cni_ipam_add(const struct cni_ipam_conf *c, const char *id, const char *ifna
 				*slash = '\0';
 			if (cni_ip_parse(t, &wanted[nwanted++], err) < 0)
 				return cni_error_code(err, CNI_ERR_INVALID_ENV);
+		}
+	}
+	for (size_t k = 0; k < nwanted; k++) {
+		bool found = false;
+
+		for (size_t s = 0; s < c->n_sets; s++)
+			for (size_t j = 0; j < c->sets[s].n; j++)
+				found |= cni_ipnet_contains(&c->sets[s].ranges[j].subnet, &wanted[k]);
+		if (!found) {
+			char buf[CNI_IPNET_STRLEN];
+
+			return cni_error(err, CNI_ERR_INVALID_NETCONF, 0,
+					 "requested address `%s` is in no range of network `%s`",
+					 cni_ip_fmt(&wanted[k], buf), c->network);
 		}
 	}
 	dfd = state_open(c, &lockfd, err);

@@ -23,14 +23,14 @@ int cni_error(berth_error_t *err, int code, int errnum, const char *fmt, ...)
 	ret = berth_error_verrno(err, errnum, fmt, ap);
 	va_end(ap);
 	/* verrno appends strerror; without an errno the message stands alone. */
-	if (*err)
+	if (err && *err)
 		(*err)->code = code;
 	return ret;
 }
 
 int cni_error_code(berth_error_t *err, int code)
 {
-	if (*err && !(*err)->code)
+	if (err && *err && !(*err)->code)
 		(*err)->code = code;
 	return berth_error_ret(err);
 }
