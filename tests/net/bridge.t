@@ -4,7 +4,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
 need_root
-plan 35
+plan 36
 tmp=$(tap_tmpdir)
 defer "ip link del bt-net-br1"
 defer "ip link del bt-net-br2"
@@ -27,6 +27,7 @@ is "$(jqs "$out" '.ips[1].address')" "2001:2:0:10::2/64" "IPv6 address in the re
 is "$(jqs "$out" '.interfaces[2].name + " " + .interfaces[2].sandbox')" "eth0 /run/netns/bt-net-b1" \
 	"container interface with its sandbox"
 hveth=$(jqs "$out" '.interfaces[1].name')
+is "$hveth" "$(host_veth bt-net-c1 eth0)" "host veth named after the container and ifname"
 
 a=$(ip -n bt-net-b1 -j addr show eth0 | jq -r '[.[0].addr_info[] | select(.scope=="global") | .local + "/" + (.prefixlen|tostring)] | join(" ")')
 is "$a" "198.18.10.2/24 2001:2:0:10::2/64" "addresses configured inside the netns"
@@ -98,7 +99,7 @@ else
 	vout=$(cni_run berth-bridge ADD bt-net-v1 /run/netns/bt-net-v1 eth0 "$(vconf 20)")
 	is "$(jqs "$vout" .code)" 2 "vlan without kernel VLAN filtering: unsupported-field error"
 	like "$(jqs "$vout" .msg)" "CONFIG_BRIDGE_VLAN_FILTERING" "the error names the missing kernel feature"
-	is "$(count_links 'bt-net-br2|veth[0-9a-f]{8}')$(ipam_files "$tmp/ipam" bt-net-n2)" "0" \
+	is "$(count_links "bt-net-br2|$(host_veth bt-net-v1 eth0)")$(ipam_files "$tmp/ipam" bt-net-n2)" "0" \
 		"nothing left behind (no bridge, no veth, no address held)"
 fi
 is "$(cni_run berth-bridge VERSION "" "" "" "{}" | jq -r '.supportedVersions | join(",")')" \

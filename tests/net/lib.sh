@@ -28,3 +28,13 @@ count_links() { ip -o link show | grep -cE "^[0-9]+: ($1)[@:]" || true; }
 
 # nsping NS ADDR [WAIT]: one ping from inside a netns, quietly
 nsping() { ip netns exec "$1" busybox ping -c1 -W"${3:-2}" "$2" >/dev/null 2>&1; }
+
+# host_veth ID IFNAME: the host-side veth name berth-bridge derives (FNV-1a of "id/ifname")
+host_veth() {
+	local s="$1/$2" h=2166136261 i c
+	for ((i = 0; i < ${#s}; i++)); do
+		printf -v c '%d' "'${s:i:1}"
+		h=$(( ((h ^ c) * 16777619) & 0xffffffff ))
+	done
+	printf 'veth%08x' "$h"
+}
