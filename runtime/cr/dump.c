@@ -577,6 +577,61 @@ static void describe_socket(pid_t pid, int fd, char *out, size_t len)
 	snprintf(out, len, "%s%s socket", d, t);
 }
 
+static int dump_file(struct dctx *c, struct dproc *p, int fd, uint32_t *id, berth_error_t *err);
+
+/* The state of eventfd, signalfd, timerfd and epoll files, from their fdinfo. */
+static int anon_state(struct dctx *c, struct dproc *p, int fd, const struct cr_r_file *f,
+		      berth_error_t *err)
+{
+	char path[64];
+	cleanup_free char *line = NULL;
+	size_t cap = 0;
+	cleanup_fclose FILE *in = NULL;
+	struct cr_r_file_params r = { .id = f->id };
+	unsigned long long a, b;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", p->pid, fd);
+	in = fopen(path, "re");
+	if (in == NULL)
+		return berth_error_errno(err, errno, "open `%s`", path);
+	while (getline(&line, &cap, in) > 0) {
+		unsigned int tfd, events;
+		unsigned long long data;
+
+		if (sscanf(line, "eventfd-count: %llx", &a) == 1)
+			r.p[0] = a;
+		else if (sscanf(line, "eventfd-semaphore: %llu", &a) == 1)
+			r.p[1] = a;
+		else if (sscanf(line, "sigmask: %llx", &a) == 1)
+			r.p[0] = a;
+		else if (sscanf(line, "clockid: %llu", &a) == 1)
+			r.p[0] = a;
+		else if (sscanf(line, "ticks: %llu", &a) == 1)
+			r.p[1] = a;
+		else if (sscanf(line, "settime flags: %llo", &a) == 1)
+			r.p[2] = a;
+		else if (sscanf(line, "it_value: (%llu, %llu)", &a, &b) == 2) {
+			r.p[3] = a;
+			r.p[4] = b;
+		} else if (sscanf(line, "it_interval: (%llu, %llu)", &a, &b) == 2) {
+			r.p[5] = a;
+			r.p[6] = b;
+		} else if (sscanf(line, "tfd: %u events: %x data: %llx", &tfd, &events, &data) == 3) {
+			struct cr_r_epoll_tfd e = { f->id, p->vpid, fd, tfd, events, 0, data };
+			uint32_t tid;
+
+			if (dump_file(c, p, (int)tfd, &tid, err) < 0)
+				return berth_error_wrap(err, "watched fd %u", tfd);
+			if (cr_img_write(&c->filesimg, CR_REC_EPOLL_TFD, &e, sizeof(e), NULL, 0,
+					 err) < 0)
+				return -1;
+		}
+	}
+	if (f->type == CR_FILE_EPOLL)
+		return 0;
+	return cr_img_write(&c->filesimg, CR_REC_FILE_PARAMS, &r, sizeof(r), NULL, 0, err);
+}
+
 /* Find or add the open file description behind pid's fd; *id gets its number. */
 static int dump_file(struct dctx *c, struct dproc *p, int fd, uint32_t *id, berth_error_t *err)
 {
@@ -614,7 +669,15 @@ static int dump_file(struct dctx *c, struct dproc *p, int fd, uint32_t *id, bert
 	f.ino = sb.st_ino;
 	f.rdev = sb.st_rdev;
 	plen = strlen(link);
-	if (S_ISREG(sb.st_mode) && strncmp(link, "/memfd:", 7) == 0) {
+	if (strcmp(link, "anon_inode:[eventfd]") == 0) {
+		f.type = CR_FILE_EVENTFD;
+	} else if (strcmp(link, "anon_inode:[signalfd]") == 0) {
+		f.type = CR_FILE_SIGNALFD;
+	} else if (strcmp(link, "anon_inode:[timerfd]") == 0) {
+		f.type = CR_FILE_TIMERFD;
+	} else if (strcmp(link, "anon_inode:[eventpoll]") == 0) {
+		f.type = CR_FILE_EPOLL;
+	} else if (S_ISREG(sb.st_mode) && strncmp(link, "/memfd:", 7) == 0) {
 		f.type = CR_FILE_MEMFD;
 	} else if (S_ISREG(sb.st_mode)) {
 		f.type = CR_FILE_REG;
@@ -667,6 +730,9 @@ static int dump_file(struct dctx *c, struct dproc *p, int fd, uint32_t *id, bert
 		if (file_data(c, f.id, rd, sb.st_size, err) < 0)
 			return berth_error_wrap(err, "process %d: fd %d", p->vpid, fd);
 	}
+	if (f.type >= CR_FILE_EVENTFD && f.type <= CR_FILE_EPOLL &&
+	    anon_state(c, p, fd, &f, err) < 0)
+		return berth_error_wrap(err, "process %d: fd %d (%s)", p->vpid, fd, link);
 	if (f.type == CR_FILE_PIPE && !pipe_seen && pipe_data(c, f.id, p->pid, fd, err) < 0)
 		return berth_error_wrap(err, "process %d: fd %d", p->vpid, fd);
 	return 0;

@@ -43,6 +43,8 @@ enum cr_rec_type {
 	CR_REC_FILE_DATA = 12,
 	CR_REC_AUXV = 13,
 	CR_REC_PATH = 14,
+	CR_REC_FILE_PARAMS = 15,
+	CR_REC_EPOLL_TFD = 16,
 };
 
 struct cr_img_header {

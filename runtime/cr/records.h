@@ -91,6 +91,10 @@ enum cr_file_type {
 	CR_FILE_PIPE = 4,
 	CR_FILE_MEMFD = 5,
 	CR_FILE_SHMEM = 6, /* a shared anonymous mapping's memory */
+	CR_FILE_EVENTFD = 7,
+	CR_FILE_SIGNALFD = 8,
+	CR_FILE_TIMERFD = 9,
+	CR_FILE_EPOLL = 10,
 };
 struct cr_r_file { /* + NUL-terminated path */
 	uint32_t id, type;
@@ -103,6 +107,26 @@ struct cr_r_file { /* + NUL-terminated path */
 struct cr_r_file_data { /* + bytes */
 	uint32_t id, pad;
 	uint64_t offset;
+};
+
+/*
+ * Type-specific state of a FILE (follows it):
+ *   eventfd:  p[0] count, p[1] 1 when EFD_SEMAPHORE
+ *   signalfd: p[0] signal mask
+ *   timerfd:  p[0] clock id, p[1] ticks not yet read, p[2] settime flags,
+ *             p[3..4] it_value (s, ns, remaining), p[5..6] it_interval (s, ns)
+ */
+struct cr_r_file_params {
+	uint32_t id, pad;
+	uint64_t p[8];
+};
+
+/* A file watched by an epoll instance, registered from process pid as its fd tfd. */
+struct cr_r_epoll_tfd {
+	uint32_t epoll_id, pid;
+	uint32_t epfd, tfd;
+	uint32_t events, pad;
+	uint64_t data;
 };
 
 struct cr_r_pages { /* + npages * page_size bytes */

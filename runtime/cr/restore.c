@@ -25,6 +25,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -44,6 +49,9 @@
 #include "records.h"
 #include "util.h"
 
+#ifndef TFD_IOC_SET_TICKS
+#define TFD_IOC_SET_TICKS _IOW('T', 0, uint64_t)
+#endif
 #define TRAMP_SIZE   (64UL << 10)
 #define TMP_SIZE     (1UL << 20) /* where the vDSO waits while the space is cleared */
 #define TASK_TOP     0x7ffffffff000UL
@@ -101,6 +109,8 @@ struct rfile {
 };
 
 struct rctx {
+	struct cr_r_epoll_tfd *epolls;
+	int nepolls;
 	int dirfd;
 	struct cr_r_inventory inv;
 	struct rproc *procs;
@@ -470,6 +480,13 @@ static int open_file(struct rctx *c, struct rfile *rf, berth_error_t *err)
 		if (open_pipe(c, rf, err) < 0)
 			return -1;
 		break;
+	case CR_FILE_EPOLL:
+		rf->fd = epoll_create1(EPOLL_CLOEXEC);
+		break;
+	case CR_FILE_EVENTFD:
+	case CR_FILE_SIGNALFD:
+	case CR_FILE_TIMERFD:
+		return 0; /* made when their parameters come */
 	default:
 		return berth_error(err, EBADMSG, "files.img: unknown file type %u", rf->f.type);
 	}
@@ -499,6 +516,53 @@ static int file_data(struct rfile *rf, const struct cr_r_file_data *d, const cha
 	return 0;
 }
 
+static int file_params(struct rfile *rf, const struct cr_r_file_params *p, berth_error_t *err)
+{
+	bool nb = rf->f.flags & O_NONBLOCK;
+
+	if (rf->fd >= 0)
+		return berth_error(err, EBADMSG, "files.img: parameters given twice");
+	switch (rf->f.type) {
+	case CR_FILE_EVENTFD:
+		rf->fd = eventfd((unsigned int)p->p[0], EFD_CLOEXEC | (nb ? EFD_NONBLOCK : 0) |
+								(p->p[1] ? EFD_SEMAPHORE : 0));
+		if (rf->fd >= 0 && p->p[0] > UINT32_MAX) { /* eventfd() takes 32 bits */
+			uint64_t more = p->p[0] - (unsigned int)p->p[0];
+
+			if (write(rf->fd, &more, 8) != 8)
+				return berth_error_errno(err, errno, "restore eventfd count");
+		}
+		break;
+	case CR_FILE_SIGNALFD: {
+		sigset_t m;
+
+		sigemptyset(&m);
+		for (int sig = 1; sig <= 64; sig++)
+			if (p->p[0] & (1ULL << (sig - 1)))
+				sigaddset(&m, sig);
+		rf->fd = signalfd(-1, &m, SFD_CLOEXEC | (nb ? SFD_NONBLOCK : 0));
+		break;
+	}
+	case CR_FILE_TIMERFD: {
+		struct itimerspec its = { { (time_t)p->p[5], (long)p->p[6] },
+					  { (time_t)p->p[3], (long)p->p[4] } };
+		uint64_t ticks = p->p[1];
+
+		rf->fd = timerfd_create((int)p->p[0], TFD_CLOEXEC | (nb ? TFD_NONBLOCK : 0));
+		if (rf->fd >= 0 && timerfd_settime(rf->fd, 0, &its, NULL) < 0)
+			return berth_error_errno(err, errno, "restore timerfd");
+		if (rf->fd >= 0 && ticks && ioctl(rf->fd, TFD_IOC_SET_TICKS, &ticks) < 0)
+			return berth_error_errno(err, errno, "restore timerfd ticks");
+		break;
+	}
+	default:
+		return berth_error(err, EBADMSG, "files.img: parameters of a file without any");
+	}
+	if (rf->fd < 0)
+		return berth_error_errno(err, errno, "recreate `%s`", rf->path);
+	return 0;
+}
+
 static int read_files(struct rctx *c, berth_error_t *err)
 {
 	struct cr_img img;
@@ -510,11 +574,29 @@ static int read_files(struct rctx *c, berth_error_t *err)
 	while ((r = cr_img_next(&img, &h, err)) > 0) {
 		cleanup_free void *p = NULL;
 
-		if (cr_img_read_all(&img, h.type == CR_REC_FILE ? sizeof(struct cr_r_file)
-								 : sizeof(struct cr_r_file_data),
+		if (cr_img_read_all(&img, h.type == CR_REC_FILE	      ? sizeof(struct cr_r_file)
+					  : h.type == CR_REC_FILE_PARAMS ? sizeof(struct cr_r_file_params)
+					  : h.type == CR_REC_EPOLL_TFD   ? sizeof(struct cr_r_epoll_tfd)
+									 : sizeof(struct cr_r_file_data),
 				    &p, err) < 0)
 			goto out;
-		if (h.type == CR_REC_FILE) {
+		if (h.type == CR_REC_FILE_PARAMS) {
+			struct rfile *rf = file_by_id(c, ((struct cr_r_file_params *)p)->id);
+
+			if (rf == NULL) {
+				ret = berth_error(err, EBADMSG, "files.img: state of unknown file");
+				goto out;
+			}
+			if (file_params(rf, p, err) < 0)
+				goto out;
+		} else if (h.type == CR_REC_EPOLL_TFD) {
+			struct cr_r_epoll_tfd *e = realloc(c->epolls, (c->nepolls + 1) * sizeof(*e));
+
+			if (e == NULL)
+				goto out;
+			c->epolls = e;
+			memcpy(&c->epolls[c->nepolls++], p, sizeof(*e));
+		} else if (h.type == CR_REC_FILE) {
 			struct rfile *rf = realloc(c->files, (c->nfiles + 1) * sizeof(*rf));
 
 			if (rf == NULL)
@@ -549,6 +631,11 @@ static int read_files(struct rctx *c, berth_error_t *err)
 	for (int i = 0; i < c->nfiles; i++) {
 		struct rfile *rf = &c->files[i];
 
+		if (rf->fd < 0) {
+			ret = berth_error(err, EBADMSG, "files.img: `%s` without its state",
+					  rf->path);
+			goto out;
+		}
 		if (rf->f.deleted && rf->f.type == CR_FILE_REG &&
 		    lseek(rf->fd, (off_t)rf->f.pos, SEEK_SET) < 0)
 			goto out;
@@ -1071,6 +1158,20 @@ static int restore_fds(struct rctx *c, struct rproc *rp, berth_error_t *err)
 			return berth_error_wrap(err, "process %u: fd %u", rp->pr.pid,
 						rp->fds[i].fd);
 	}
+	/* epoll watches (file, fd number): register from the process, with its numbers. */
+	for (int i = 0; i < c->nepolls; i++) {
+		struct cr_r_epoll_tfd *e = &c->epolls[i];
+		unsigned char ev[12]; /* struct epoll_event, packed on x86-64 */
+
+		if (e->pid != rp->pr.pid)
+			continue;
+		memcpy(ev, &e->events, 4);
+		memcpy(ev + 4, &e->data, 8);
+		if (put(c, rp->pid, D_ARGS, ev, sizeof(ev), err) < 0 ||
+		    RSYS(c, t, SYS_epoll_ctl, e->epfd, EPOLL_CTL_ADD, e->tfd, c->tramp + D_ARGS) < 0)
+			return berth_error_wrap(err, "process %u: epoll fd %u: watch fd %u",
+						rp->pr.pid, e->epfd, e->tfd);
+	}
 	return RSYS(c, t, SYS_close_range, c->fdbase, ~0U, 0);
 }
 
@@ -1234,6 +1335,7 @@ static void ctx_free(struct rctx *c)
 		free(rf->path);
 	}
 	free(c->files);
+	free(c->epolls);
 	if (c->buf)
 		munmap(c->buf, c->buflen);
 	if (c->dirfd >= 0)
