@@ -10,7 +10,10 @@
 #ifndef BERTH_CLI_H
 #define BERTH_CLI_H
 
+#include <jansson.h>
+#include <signal.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "error.h"
 
@@ -48,5 +51,26 @@ BERTH_VERB(spec);
 BERTH_VERB(features);
 BERTH_VERB(checkpoint);
 BERTH_VERB(restore);
+
+/*
+ * Helpers for the verbs (runtime/cli/common.c).  Options are parsed with
+ * getopt_long on argv (argv[0] is the verb); these check what is left.
+ */
+/* Exactly one container ID must remain at argv[optind]; it is returned validated. */
+int berth_cli_one_id(const char *verb, int argc, char **argv, int optind_, const char **id,
+		     berth_error_t *err);
+/* `state`'s JSON (runc's: the OCI state plus rootfs, created, owner). */
+struct berth_container;
+json_t *berth_cli_state_json(const struct berth_container *c);
+/*
+ * Wait for our child pid, passing on the signals in fwd (blocked by the
+ * caller before the child was started); returns its exit status, or 128+N
+ * when signal N killed it.
+ */
+int berth_cli_wait(pid_t pid, const sigset_t *fwd);
+/* A non-negative integer option value. */
+int berth_cli_uint(const char *opt, const char *val, int *out, berth_error_t *err);
+/* "unknown option" / "missing value" for getopt's '?' and ':' (optopt, argv). */
+int berth_cli_bad_option(const char *verb, int argc, char **argv, berth_error_t *err);
 
 #endif

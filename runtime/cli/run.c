@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "cli.h"
+#include "create_opts.h"
+#include "linux.h"
+
+int berth_cmd_run(struct berth_global *g, int argc, char **argv, berth_error_t *err)
+{
+	struct berth_create_opts o = { .systemd_cgroup = g->systemd_cgroup, .run = true };
+	cleanup_container struct berth_container *c = NULL;
+	cleanup_close int sync = -1;
+	bool detach = false, keep = false;
+	sigset_t fwd;
+	int status;
+
+	if (berth_cli_create_opts("run", argc, argv, &o, &detach, &keep, err) < 0)
+		return 1;
+	if (berth_container_create(g->root, &o, &c, &sync, err) < 0)
+		return 1;
+	sigemptyset(&fwd);
+	if (!detach) {
+		static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			sigaddset(&fwd, sigs[i]);
+		sigprocmask(SIG_BLOCK, &fwd, NULL);
+	}
+	if (berth_container_start_sync(c, sync, err) < 0) {
+		berth_error_t e = NULL;
+		berth_container_destroy(c, &e);
+		berth_error_release(&e);
+		return 1;
+	}
+	berth_container_unlock(c);
+	if (detach)
+		return 0;
+	status = berth_cli_wait(c->pid, &fwd);
+	if (!keep) {
+		if (berth_container_lock(c, err) < 0 || berth_container_destroy(c, err) < 0)
+			return berth_error_wrap(err, "run `%s`", o.id), 1;
+	}
+	return status;
+}
