@@ -53,8 +53,16 @@ static bool tag_ok(const char *t)
 
 static bool registry_ok(const char *r, size_t n)
 {
+	const char *colon = memchr(r, ':', n);
+
 	if (n == 0)
 		return false;
+	/* host[:port]: the port is digits (an IPv6 host is in brackets) */
+	if (colon && r[0] != '[') {
+		size_t pn = n - (size_t)(colon - r) - 1;
+		if (pn == 0 || strspn(colon + 1, "0123456789") < pn)
+			return false;
+	}
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)r[i];
 		if (!(isalnum(c) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']'))
