@@ -583,6 +583,7 @@ static void print_records(FILE *f, const char *since, long *skip)
 	size_t cap = 0;
 	ssize_t n;
 
+	clearerr(f); /* EOF is sticky in glibc; the log may have grown since */
 	while ((n = getline(&line, &cap, f)) > 0) {
 		char *ts, *text;
 		bool is_err, partial;

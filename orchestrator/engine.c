@@ -560,11 +560,26 @@ int engine_cni_add(struct berthctl_opts *o, struct engine_ctr *c, const char *ne
 	return 0;
 }
 
+/* DEL gets the same runtimeConfig as ADD had: portmap needs the mappings to undo them. */
 static void engine_cni_del(struct berthctl_opts *o, struct engine_ctr *c)
 {
 	cleanup_free char *cache = NULL;
 	struct cni_opts co = engine_cni_opts(o, &cache);
-	struct cni_attachment att = { .container_id = c->id, .netns = c->p.netns, .ifname = "eth0" };
+	struct cni_port_mapping maps[64];
+	size_t n = 0, i;
+	json_t *jp;
+
+	json_array_foreach (json_object_get(c->rec, "ports"), i, jp) {
+		if (n == 64)
+			break;
+		memset(&maps[n], 0, sizeof(maps[n]));
+		maps[n].host_port = (uint16_t)json_integer_value(json_object_get(jp, "host"));
+		maps[n].container_port = (uint16_t)json_integer_value(json_object_get(jp, "container"));
+		snprintf(maps[n].protocol, sizeof(maps[n].protocol), "%s", jstr(jp, "proto") ?: "tcp");
+		n++;
+	}
+	struct cni_attachment att = { .container_id = c->id, .netns = c->p.netns, .ifname = "eth0",
+				      .port_mappings = maps, .n_port_mappings = n };
 
 	cni_del(&co, NULL, &att, NULL);
 }

@@ -613,6 +613,7 @@ static int create_container(struct shim *s, berth_error_t *err)
 		return -1;
 	}
 	find_memcg(s, s->ctr.pid);
+	write_status(s, "created");
 	return 0;
 }
 
