@@ -65,18 +65,29 @@ static int v2_memory(const char *dir, const struct berth_cgroup_resources *r, be
 	if (r->mem_swap != UNSET) {
 		int64_t swap;
 
+		int64_t limit = r->mem_limit;
+
+		/* An update may change swap alone: measure it against the current limit. */
+		if (limit == UNSET && r->mem_swap != -1) {
+			uint64_t cur = UINT64_MAX;
+			berth_error_t ignore = NULL;
+
+			berth_cg_read_u64(dir, "memory.max", &cur, &ignore);
+			berth_error_release(&ignore);
+			limit = cur == UINT64_MAX ? -1 : (int64_t)cur;
+		}
 		if (r->mem_swap == -1) {
 			swap = -1;
-		} else if (r->mem_limit == UNSET || r->mem_limit == -1) {
+		} else if (limit == UNSET || limit == -1) {
 			return berth_error(err, EINVAL,
 					   F("memory.swap") ": a swap limit needs a memory limit");
-		} else if (r->mem_swap < r->mem_limit) {
+		} else if (r->mem_swap < limit) {
 			return berth_error(err, EINVAL,
 					   F("memory.swap") ": %lld is below memory.limit %lld "
 							    "(swap is memory+swap)",
-					   (long long)r->mem_swap, (long long)r->mem_limit);
+					   (long long)r->mem_swap, (long long)limit);
 		} else {
-			swap = r->mem_swap - r->mem_limit;
+			swap = r->mem_swap - limit;
 		}
 		if (!berth_cg_exists(dir, "memory.swap.max"))
 			return berth_error(err, EOPNOTSUPP,
