@@ -15,6 +15,11 @@
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -64,6 +69,8 @@ struct dfile {
 	int fd;
 	dev_t dev;
 	ino_t ino;
+	uint32_t peer; /* unix sockets: the peer's inode */
+	pid_t vpid;
 };
 
 struct dctx {
@@ -553,8 +560,99 @@ static bool allowed_chr(dev_t rdev)
 	return (ma == 1 && (mi == 3 || mi == 5 || mi == 7 || mi == 8 || mi == 9));
 }
 
+/* The peer inode of an unnamed unix socket, from sock_diag in the socket's netns. */
+static int unix_peer(pid_t pid, ino_t ino, uint32_t *peer, bool *named, berth_error_t *err)
+{
+	char path[64];
+	cleanup_close int mine = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	cleanup_close int theirs = -1, nl = -1;
+	struct {
+		struct nlmsghdr nh;
+		struct unix_diag_req r;
+	} req;
+	char buf[8192];
+	ssize_t n;
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	theirs = open(path, O_RDONLY | O_CLOEXEC);
+	if (mine < 0 || theirs < 0 || setns(theirs, CLONE_NEWNET) < 0)
+		return berth_error_errno(err, errno, "enter the network namespace of %d", pid);
+	nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (setns(mine, CLONE_NEWNET) < 0)
+		return berth_error_errno(err, errno, "return to our network namespace");
+	if (nl < 0)
+		return berth_error_errno(err, errno, "sock_diag socket");
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = sizeof(req);
+	req.nh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	req.nh.nlmsg_flags = NLM_F_REQUEST;
+	req.r.sdiag_family = AF_UNIX;
+	req.r.udiag_states = ~0U;
+	req.r.udiag_ino = (uint32_t)ino;
+	req.r.udiag_show = UDIAG_SHOW_PEER | UDIAG_SHOW_NAME;
+	req.r.udiag_cookie[0] = req.r.udiag_cookie[1] = ~0U;
+	if (send(nl, &req, sizeof(req), 0) < 0 || (n = recv(nl, buf, sizeof(buf), 0)) < 0)
+		return berth_error_errno(err, errno, "sock_diag");
+	if (!NLMSG_OK(h, n) || h->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+		return berth_error(err, EIO, "sock_diag: no answer for socket %lu",
+				   (unsigned long)ino);
+	*peer = 0;
+	*named = false;
+	{
+		struct unix_diag_msg *m = NLMSG_DATA(h);
+		struct rtattr *a = (struct rtattr *)(m + 1);
+		int len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
+
+		for (; RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+			if (a->rta_type == UNIX_DIAG_PEER)
+				memcpy(peer, RTA_DATA(a), 4);
+			if (a->rta_type == UNIX_DIAG_NAME)
+				*named = true;
+		}
+	}
+	return 0;
+}
+
+/* What waits in a unix socket's receive queue, peeked (not taken) record by record. */
+static int unix_queue(struct dctx *c, uint32_t id, pid_t pid, int fd, int type, berth_error_t *err)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), off = 0, none = -1;
+	cleanup_close int sfd = -1;
+	cleanup_free char *buf = malloc(1 << 20);
+	int ret = 0;
+
+	if (pidfd >= 0) {
+		sfd = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+		close(pidfd);
+	}
+	if (sfd < 0 || buf == NULL)
+		return berth_error_errno(err, errno, "get socket");
+	if (setsockopt(sfd, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off)) < 0)
+		return berth_error_errno(err, errno, "socket peek offset");
+	for (;;) {
+		ssize_t n = recv(sfd, buf, 1 << 20, MSG_PEEK | MSG_DONTWAIT);
+		struct cr_r_file_data h = { id, 0, 0 };
+
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n < 0) {
+			ret = berth_error_errno(err, errno, "peek socket queue");
+			break;
+		}
+		if (n == 0 && type == SOCK_STREAM)
+			break;
+		if (cr_img_write(&c->filesimg, CR_REC_FILE_DATA, &h, sizeof(h), buf, n, err) < 0) {
+			ret = -1;
+			break;
+		}
+	}
+	setsockopt(sfd, SOL_SOCKET, SO_PEEK_OFF, &none, sizeof(none));
+	return ret;
+}
+
 /* "netlink socket", "unix stream socket", ...: what an unsupported socket is. */
-static void describe_socket(pid_t pid, int fd, char *out, size_t len)
+static const char *what_sock(pid_t pid, int fd, char *out, size_t len)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), sfd = -1, dom = -1, type = -1;
 	socklen_t sl = sizeof(int);
@@ -575,6 +673,7 @@ static void describe_socket(pid_t pid, int fd, char *out, size_t len)
 	t = type == SOCK_STREAM ? " stream" : type == SOCK_DGRAM ? " datagram" :
 	    type == SOCK_SEQPACKET ? " seqpacket" : "";
 	snprintf(out, len, "%s%s socket", d, t);
+	return out;
 }
 
 static int dump_file(struct dctx *c, struct dproc *p, int fd, uint32_t *id, berth_error_t *err);
@@ -643,6 +742,9 @@ static int dump_file(struct dctx *c, struct dproc *p, int fd, uint32_t *id, bert
 	uint64_t pos = 0;
 	size_t plen;
 	struct dfile *nf;
+	char what[64] = "";
+	uint32_t peer = 0;
+	int stype = 0;
 	bool pipe_seen = false;
 	int ret;
 
@@ -692,10 +794,22 @@ static int dump_file(struct dctx *c, struct dproc *p, int fd, uint32_t *id, bert
 	} else if (S_ISFIFO(sb.st_mode) && strncmp(link, "pipe:", 5) == 0) {
 		f.type = CR_FILE_PIPE;
 		f.pipe_size = 0;
-	} else if (S_ISSOCK(sb.st_mode)) {
-		char what[64];
+	} else if (S_ISSOCK(sb.st_mode) && strstr(what_sock(p->pid, fd, what, sizeof(what)),
+						  "unix") == what) {
+		bool named;
 
-		describe_socket(p->pid, fd, what, sizeof(what));
+		f.type = CR_FILE_UNIX;
+		if (unix_peer(p->pid, sb.st_ino, &peer, &named, err) < 0)
+			return berth_error_wrap(err, "process %d: fd %d (%s)", p->vpid, fd, link);
+		if (named || peer == 0)
+			return berth_error(err, ENOTSUP,
+					   "process %d: fd %d (%s, %s%s): unsupported resource",
+					   p->vpid, fd, link, what,
+					   named ? ", bound to a name" : ", not connected");
+		stype = strstr(what, "stream")	  ? SOCK_STREAM
+			: strstr(what, "seqpacket") ? SOCK_SEQPACKET
+						    : SOCK_DGRAM;
+	} else if (S_ISSOCK(sb.st_mode)) {
 		return berth_error(err, ENOTSUP, "process %d: fd %d (%s, %s): unsupported resource",
 				   p->vpid, fd, link, what);
 	} else {
@@ -715,7 +829,7 @@ static int dump_file(struct dctx *c, struct dproc *p, int fd, uint32_t *id, bert
 	if (nf == NULL)
 		return berth_error_errno(err, ENOMEM, "files");
 	c->files = nf;
-	nf[c->nfiles] = (struct dfile){ f.id, p->pid, fd, sb.st_dev, sb.st_ino };
+	nf[c->nfiles] = (struct dfile){ f.id, p->pid, fd, sb.st_dev, sb.st_ino, peer, p->vpid };
 	c->nfiles++;
 	*id = f.id;
 	ret = cr_img_write(&c->filesimg, CR_REC_FILE, &f, sizeof(f), link, strlen(link) + 1, err);
@@ -733,6 +847,13 @@ static int dump_file(struct dctx *c, struct dproc *p, int fd, uint32_t *id, bert
 	if (f.type >= CR_FILE_EVENTFD && f.type <= CR_FILE_EPOLL &&
 	    anon_state(c, p, fd, &f, err) < 0)
 		return berth_error_wrap(err, "process %d: fd %d (%s)", p->vpid, fd, link);
+	if (f.type == CR_FILE_UNIX) {
+		struct cr_r_file_params pr = { .id = f.id, .p = { peer, (uint64_t)stype } };
+
+		if (cr_img_write(&c->filesimg, CR_REC_FILE_PARAMS, &pr, sizeof(pr), NULL, 0, err) < 0 ||
+		    unix_queue(c, f.id, p->pid, fd, stype, err) < 0)
+			return berth_error_wrap(err, "process %d: fd %d (%s)", p->vpid, fd, link);
+	}
 	if (f.type == CR_FILE_PIPE && !pipe_seen && pipe_data(c, f.id, p->pid, fd, err) < 0)
 		return berth_error_wrap(err, "process %d: fd %d", p->vpid, fd);
 	return 0;
@@ -1088,6 +1209,18 @@ static int dump_all(struct dctx *c, berth_error_t *err)
 	for (int i = 0; i < c->nprocs; i++)
 		if (dump_proc(c, &c->procs[i], err) < 0)
 			return -1;
+	for (int i = 0; i < c->nfiles; i++) {
+		bool found = c->files[i].peer == 0;
+
+		for (int j = 0; j < c->nfiles && !found; j++)
+			found = c->files[j].ino == c->files[i].peer;
+		if (!found)
+			return berth_error(err, ENOTSUP,
+					   "process %d: fd %d (socket:[%lu], unix socket): unsupported "
+					   "resource: its peer is outside the checkpointed tree",
+					   c->files[i].vpid, c->files[i].fd,
+					   (unsigned long)c->files[i].ino);
+	}
 	if (cr_img_finish(&c->filesimg, err) < 0)
 		return -1;
 	if (write_pstree(c, err) < 0)

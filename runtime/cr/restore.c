@@ -29,6 +29,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -106,6 +107,7 @@ struct rfile {
 	int fd;       /* ours, at a high number inherited by the restored processes */
 	int other;    /* the other end of a pipe / the write fd of a recreated file */
 	char *unlink; /* a recreated deleted file, unlinked when its data is in */
+	uint64_t peer; /* unix sockets: the peer's inode */
 };
 
 struct rctx {
@@ -383,6 +385,14 @@ static struct rfile *file_by_id(struct rctx *c, uint32_t id)
 	return NULL;
 }
 
+static struct rfile *file_by_ino(struct rctx *c, uint32_t type, uint64_t ino)
+{
+	for (int i = 0; i < c->nfiles; i++)
+		if (c->files[i].f.type == type && c->files[i].f.ino == ino)
+			return &c->files[i];
+	return NULL;
+}
+
 static int to_high(struct rctx *c, int *fd, berth_error_t *err)
 {
 	int n;
@@ -486,6 +496,7 @@ static int open_file(struct rctx *c, struct rfile *rf, berth_error_t *err)
 	case CR_FILE_EVENTFD:
 	case CR_FILE_SIGNALFD:
 	case CR_FILE_TIMERFD:
+	case CR_FILE_UNIX:
 		return 0; /* made when their parameters come */
 	default:
 		return berth_error(err, EBADMSG, "files.img: unknown file type %u", rf->f.type);
@@ -498,11 +509,21 @@ static int open_file(struct rctx *c, struct rfile *rf, berth_error_t *err)
 	return 0;
 }
 
-static int file_data(struct rfile *rf, const struct cr_r_file_data *d, const char *data, size_t n,
-		     berth_error_t *err)
+static int file_data(struct rctx *c, struct rfile *rf, const struct cr_r_file_data *d,
+		     const char *data, size_t n, berth_error_t *err)
 {
 	int fd = rf->f.type == CR_FILE_MEMFD ? rf->fd : rf->other;
 
+	if (rf->f.type == CR_FILE_UNIX) {
+		/* It waits in rf's queue: send it from the peer end. */
+		struct rfile *peer = file_by_ino(c, CR_FILE_UNIX, rf->peer);
+		int sfd = rf->other >= 0 ? rf->other : peer ? peer->fd : -1;
+
+		if (sfd < 0 || send(sfd, data, n, MSG_DONTWAIT) != (ssize_t)n)
+			return berth_error_errno(err, sfd < 0 ? EBADMSG : errno,
+						 "refill unix socket queue");
+		return 0;
+	}
 	if (rf->f.type == CR_FILE_PIPE) {
 		if (berth_write_all(rf->other >= 0 && (rf->f.flags & O_ACCMODE) == O_RDONLY
 					    ? rf->other
@@ -516,7 +537,30 @@ static int file_data(struct rfile *rf, const struct cr_r_file_data *d, const cha
 	return 0;
 }
 
-static int file_params(struct rfile *rf, const struct cr_r_file_params *p, berth_error_t *err)
+/* A socketpair end: the pair is made with the first end, the second takes the other fd. */
+static int open_unix(struct rctx *c, struct rfile *rf, const struct cr_r_file_params *p,
+		     berth_error_t *err)
+{
+	struct rfile *peer = file_by_ino(c, CR_FILE_UNIX, p->p[0]);
+	int sv[2];
+
+	rf->peer = p->p[0];
+	if (peer && peer->other >= 0) {
+		rf->fd = peer->other;
+		peer->other = -1;
+	} else {
+		if (socketpair(AF_UNIX, (int)p->p[1] | SOCK_CLOEXEC, 0, sv) < 0)
+			return berth_error_errno(err, errno, "socketpair");
+		rf->fd = sv[0];
+		rf->other = sv[1];
+	}
+	if (rf->f.flags & O_NONBLOCK)
+		fcntl(rf->fd, F_SETFL, O_NONBLOCK);
+	return 0;
+}
+
+static int file_params(struct rctx *c, struct rfile *rf, const struct cr_r_file_params *p,
+		       berth_error_t *err)
 {
 	bool nb = rf->f.flags & O_NONBLOCK;
 
@@ -555,6 +599,8 @@ static int file_params(struct rfile *rf, const struct cr_r_file_params *p, berth
 			return berth_error_errno(err, errno, "restore timerfd ticks");
 		break;
 	}
+	case CR_FILE_UNIX:
+		return open_unix(c, rf, p, err);
 	default:
 		return berth_error(err, EBADMSG, "files.img: parameters of a file without any");
 	}
@@ -587,7 +633,7 @@ static int read_files(struct rctx *c, berth_error_t *err)
 				ret = berth_error(err, EBADMSG, "files.img: state of unknown file");
 				goto out;
 			}
-			if (file_params(rf, p, err) < 0)
+			if (file_params(c, rf, p, err) < 0)
 				goto out;
 		} else if (h.type == CR_REC_EPOLL_TFD) {
 			struct cr_r_epoll_tfd *e = realloc(c->epolls, (c->nepolls + 1) * sizeof(*e));
@@ -617,7 +663,7 @@ static int read_files(struct rctx *c, berth_error_t *err)
 				ret = berth_error(err, EBADMSG, "files.img: data of unknown file");
 				goto out;
 			}
-			if (file_data(rf, d, (char *)p + sizeof(*d), h.len - sizeof(*d), err) < 0)
+			if (file_data(c, rf, d, (char *)p + sizeof(*d), h.len - sizeof(*d), err) < 0)
 				goto out;
 		} else {
 			ret = berth_error(err, EBADMSG, "files.img: unknown record type %u",
