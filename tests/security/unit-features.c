@@ -3,6 +3,7 @@
 #include <seccomp.h>
 
 #include "caps.h"
+#include "config.h"
 #include "harness.h"
 #include "oci_features.h"
 #include "util.h"
@@ -52,6 +53,34 @@ TEST(document_has_the_spec_keys)
 	EXPECT_STRNE(json_string_value(json_object_get(json_object_get(f, "annotations"),
 						       "io.github.seccomp.libseccomp.version")),
 		     "");
+}
+
+/* Every advertised mount option is one the mount code turns into flags, not filesystem data. */
+TEST(advertised_mount_options_are_translated)
+{
+	json_t *f cleanup_json = NULL;
+	berth_error_t err = NULL;
+	json_t *opts, *v;
+	size_t i;
+
+	ASSERT_EQ(berth_features(&f, &err), 0);
+	opts = json_object_get(f, "mountOptions");
+	ASSERT_GT(json_array_size(opts), 30);
+	json_array_foreach(opts, i, v) {
+		json_t *one cleanup_json = json_pack("[O]", v);
+		struct berth_mount m = { 0 };
+
+		if (berth_mount_options_parse(one, "mounts[0]", &m, &err) < 0) {
+			_HARNESS_FAIL("EXPECT", "%s: %s", json_string_value(v), err->msg);
+			berth_error_release(&err);
+			continue;
+		}
+		if (m.data != NULL)
+			_HARNESS_FAIL("EXPECT", "%s ends up as filesystem data", json_string_value(v));
+		if (m.flags == 0 && m.clear == 0 && m.propagation == 0 && !m.bind)
+			_HARNESS_FAIL("EXPECT", "%s changes nothing", json_string_value(v));
+		free(m.data);
+	}
 }
 
 TEST_MAIN()

@@ -1,0 +1,73 @@
+#!/bin/bash
+# process.capabilities in real busybox containers: the five sets as
+# /proc/self/status shows them inside, for root and for an unprivileged user
+# (ambient capabilities), the effect of a dropped capability, and errors.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$BERTH_TOP/tests/lib/bundle.sh"
+need_root
+command -v jq >/dev/null || skip_all "needs jq"
+plan 11
+
+tmp=$(tap_tmpdir)
+root=$tmp/state
+n=0
+
+# run_with JQ_FILTER SCRIPT: as in seccomp.t; sets $out and $rc.
+run_with() {
+	n=$((n + 1))
+	local b=$tmp/b$n id=bt-security-caps-$n
+	make_bundle "$b" sh -c "$2" || return 1
+	jq '.root.readonly = false | .mounts |= map(select(.type != "cgroup")) | '"$1" \
+		"$b/config.json" > "$b/c.json" && mv "$b/c.json" "$b/config.json" || return 1
+	defer "'$BERTH' --root '$root' delete --force $id"
+	out=$(cd "$b" && "$BERTH" --root "$root" run "$id" 2>&1)
+	rc=$?
+}
+
+caps_lines='grep -E "^Cap(Inh|Prm|Eff|Bnd|Amb):" /proc/self/status | tr -d "\t" | tr "\n" " "'
+# CAP_CHOWN 0, CAP_KILL 5, CAP_NET_BIND_SERVICE 10, CAP_NET_RAW 13
+sets='{bounding: ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW"],
+	effective: ["CAP_KILL", "CAP_NET_BIND_SERVICE"],
+	permitted: ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+	inheritable: ["CAP_NET_BIND_SERVICE", "CAP_NET_RAW"],
+	ambient: ["CAP_NET_BIND_SERVICE"]}'
+
+# 1. root.  execve as uid 0 recomputes permitted = effective = inheritable | bounding;
+#    with no_new_privs the kernel keeps that within the configured permitted set.
+#    (Both as runc does on this kernel.)
+run_with ".process.user = {uid: 0, gid: 0} | .process.noNewPrivileges = true | .process.capabilities = $sets" \
+	"$caps_lines"
+is "$rc" 0 "root container with five capability sets runs"
+is "$out" "CapInh:0000000000002400 CapPrm:0000000000000421 CapEff:0000000000000421 CapBnd:0000000000002421 CapAmb:0000000000000400 " \
+	"uid 0 with no_new_privs: exactly the configured sets"
+run_with ".process.user = {uid: 0, gid: 0} | .process.noNewPrivileges = false | .process.capabilities = $sets" \
+	"$caps_lines"
+is "$out" "CapInh:0000000000002400 CapPrm:0000000000002421 CapEff:0000000000002421 CapBnd:0000000000002421 CapAmb:0000000000000400 " \
+	"uid 0 without no_new_privs: permitted/effective are inheritable | bounding"
+
+# 2. unprivileged user: only the ambient set carries over execve.
+run_with ".process.user = {uid: 1000, gid: 1000} | .process.capabilities = $sets" "id -u; $caps_lines"
+is "$rc" 0 "uid 1000 container runs"
+is "$out" "1000
+CapInh:0000000000002400 CapPrm:0000000000000400 CapEff:0000000000000400 CapBnd:0000000000002421 CapAmb:0000000000000400 " \
+	"uid 1000: ambient CAP_NET_BIND_SERVICE is permitted and effective"
+
+# 3. A dropped capability has its effect: root without CAP_CHOWN cannot chown.
+run_with '.process.user = {uid: 0, gid: 0} | .process.capabilities = {bounding: ["CAP_KILL"],
+	effective: ["CAP_KILL"], permitted: ["CAP_KILL"]}' \
+	'touch /f; chown 1:1 /f 2>&1; echo "chown=$?"'
+like "$out" 'chown=1' "without CAP_CHOWN chown fails"
+like "$out" 'Operation not permitted' "with EPERM"
+run_with '.process.user = {uid: 0, gid: 0} | .process.capabilities = {bounding: ["CAP_CHOWN"],
+	effective: ["CAP_CHOWN"], permitted: ["CAP_CHOWN"]}' \
+	'touch /f; chown 1:1 /f 2>&1; echo "chown=$?"; stat -c %u /f'
+is "$out" "chown=0
+1" "with CAP_CHOWN chown works"
+
+# 4. Errors.
+run_with '.process.capabilities = {bounding: ["CAP_KILL", "CAP_WIZARDRY"]}' 'true'
+isnt "$rc" 0 "unknown capability fails run"
+like "$out" '^berth: .*process\.capabilities\.bounding\[1\]: unknown capability "CAP_WIZARDRY"$' \
+	"one line naming the set and the capability"
+run_with '.process.capabilities = {effective: "CAP_KILL"}' 'true'
+like "$out" 'process\.capabilities\.effective: expected an array of strings' "wrong type named"

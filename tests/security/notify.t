@@ -1,0 +1,58 @@
+#!/bin/bash
+# SCMP_ACT_NOTIFY end to end: berth hands the listener fd and the
+# containerProcessState to the agent at linux.seccomp.listenerPath, the
+# agent's answers become the results of the container's syscalls; without an
+# agent `run` fails with one line and leaves nothing behind.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$BERTH_TOP/tests/lib/bundle.sh"
+need_root
+command -v jq >/dev/null || skip_all "needs jq"
+agent=$BUILD/tests/security/progs/seccomp-listener
+[ -x "$agent" ] || skip_all "needs $agent (make all)"
+plan 12
+
+tmp=$(tap_tmpdir)
+root=$tmp/state
+sock=$tmp/agent.sock
+id=bt-security-notify-1
+
+make_bundle "$tmp/b" sh -c 'mkdir /made 2>&1; test -e /made || echo absent; echo done' || exit 1
+jq --arg sock "$sock" '.root.readonly = false | .mounts |= map(select(.type != "cgroup")) |
+	.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: $sock,
+	listenerMetadata: "bt-security-meta",
+	syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_NOTIFY"}]}' \
+	"$tmp/b/config.json" > "$tmp/c.json" && mv "$tmp/c.json" "$tmp/b/config.json"
+
+# The agent answers every notification with EXDEV (18).
+"$agent" "$sock" "$tmp/state.json" 18 &
+agent_pid=$!
+defer "kill $agent_pid"
+for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+defer "'$BERTH' --root '$root' delete --force $id"
+out=$(cd "$tmp/b" && "$BERTH" --root "$root" run "$id" 2>&1)
+rc=$?
+is "$rc" 0 "container with a NOTIFY rule runs"
+like "$out" "mkdir: can't create directory '/made': Invalid cross-device link" \
+	"mkdir gets the agent's answer (EXDEV)"
+like "$out" 'absent' "and nothing was created"
+# The agent exits by itself once the filter is gone; give it a moment, never hang.
+for _ in $(seq 100); do kill -0 "$agent_pid" 2>/dev/null || break; sleep 0.05; done
+kill "$agent_pid" 2>/dev/null
+wait "$agent_pid"
+is "$?" 0 "the agent saw the filter go away when the container exited"
+st=$(cat "$tmp/state.json" 2>/dev/null)
+is "$(jq -r '.ociVersion | test("^1\\.")' <<<"$st")" true "state: ociVersion"
+is "$(jq -c '.fds' <<<"$st")" '["seccompFd"]' "state: fds"
+is "$(jq -r '.metadata' <<<"$st")" bt-security-meta "state: listenerMetadata"
+is "$(jq -r '.pid > 1' <<<"$st")" true "state: pid of the container process"
+is "$(jq -r '[.state.id, .state.status, (.state.pid == .pid)] | join(" ")' <<<"$st")" \
+	"$id creating true" "state: the container's state, creating"
+like "$(cat "$tmp/state.json.log")" "notified (83|258) pid-set 1" "the agent was asked about mkdir/mkdirat"
+
+# No agent listening: one line naming the listener, and no container left.
+id2=bt-security-notify-2
+defer "'$BERTH' --root '$root' delete --force $id2"
+out=$(cd "$tmp/b" && "$BERTH" --root "$root" run "$id2" 2>&1)
+like "$out" "^berth: .*seccomp listener \"$sock\": connect: No such file or directory$" \
+	"without an agent run fails naming the listener"
+is "$("$BERTH" --root "$root" list -q | grep -c "^$id2\$")" 0 "and leaves no container"
