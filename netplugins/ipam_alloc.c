@@ -580,11 +580,25 @@ int cni_ipam_del(const struct cni_ipam_conf *c, const char *id, const char *ifna
 	dfd = state_open(c, &lockfd, err);
 	if (dfd < 0)
 		return dfd;
-	for (size_t s = 0; s < c->n_sets; s++) {
-		struct cni_ip_addr a;
+	/* Every address the attachment holds, whatever ranges the configuration has now. */
+	{
+		int fd2 = dup(dfd);
+		cleanup_closedir DIR *d = fd2 >= 0 ? fdopendir(fd2) : NULL;
+		struct dirent *e;
 
-		while (find_held(dfd, &c->sets[s], id, ifname, &a))
-			release_addr(dfd, &a);
+		if (!d) {
+			if (fd2 >= 0)
+				close(fd2);
+			state_close(dfd, lockfd);
+			return cni_error(err, CNI_ERR_IO, errno, "read IPAM state of `%s`", c->network);
+		}
+		while ((e = readdir(d))) {
+			struct cni_ip_addr a;
+
+			if (e->d_name[0] != '.' && cni_ip_parse(e->d_name, &a, NULL) == 0 &&
+			    owned_by(dfd, e->d_name, id, ifname))
+				unlinkat(dfd, e->d_name, 0);
+		}
 	}
 	state_close(dfd, lockfd);
 	return 0;

@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <netlink/cache.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
@@ -485,16 +486,26 @@ static struct rtnl_neigh *fdb_obj(int ifindex, const char *mac, const struct cni
 		rtnl_neigh_put(n);
 		return NULL;
 	}
+	/*
+	 * The remote VTEP first: libnl refuses a dst whose family differs from
+	 * the entry's, and an FDB entry is AF_BRIDGE while its dst is AF_INET.
+	 */
+	if (dst && dst->family && (d = ip_to_nl(dst, -1))) {
+		int ret = rtnl_neigh_set_dst(n, d);
+
+		nl_addr_put(d);
+		if (ret < 0) {
+			nl_addr_put(ll);
+			rtnl_neigh_put(n);
+			return NULL;
+		}
+	}
 	rtnl_neigh_set_family(n, AF_BRIDGE);
 	rtnl_neigh_set_ifindex(n, ifindex);
 	rtnl_neigh_set_lladdr(n, ll);
 	nl_addr_put(ll);
 	rtnl_neigh_set_state(n, NUD_PERMANENT);
 	rtnl_neigh_set_flags(n, NTF_SELF);
-	if (dst && dst->family && (d = ip_to_nl(dst, -1))) {
-		rtnl_neigh_set_dst(n, d);
-		nl_addr_put(d);
-	}
 	return n;
 }
 
@@ -586,7 +597,8 @@ static int neigh_list(struct nl_sock *sk, int ifindex, int family, struct cni_nl
 
 	*out = NULL;
 	*n = 0;
-	ret = rtnl_neigh_alloc_cache(sk, &cache);
+	/* Per-family dumps: an AF_UNSPEC dump leaves out the bridge FDB. */
+	ret = rtnl_neigh_alloc_cache_flags(sk, &cache, NL_CACHE_AF_ITER);
 	if (ret < 0)
 		return berth_error(err, EIO, "dump neighbours: %s", nl_geterror(ret));
 	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
