@@ -199,6 +199,24 @@ static int wait_start(struct init_ctx *x, berth_error_t *err)
 	return 0;
 }
 
+/* Socket activation passes through: the program finds its fds at 3.. as PID 1. */
+static int add_listen_env(struct berth_process *p, int n)
+{
+	size_t len = 0;
+	char **env;
+
+	while (p->env[len])
+		len++;
+	env = realloc(p->env, (len + 3) * sizeof(char *));
+	if (env == NULL)
+		return -1;
+	p->env = env;
+	if (asprintf(&env[len], "LISTEN_FDS=%d", n) < 0 || (env[len + 1] = strdup("LISTEN_PID=1")) == NULL)
+		return -1;
+	env[len + 2] = NULL;
+	return 0;
+}
+
 static __attribute__((noreturn)) void container_init(struct init_ctx *x)
 {
 	const struct berth_config *cfg = x->cfg;
@@ -278,6 +296,10 @@ static __attribute__((noreturn)) void container_init(struct init_ctx *x)
 			child_fail(x, &err);
 		close(x->console);
 		x->console = -1;
+	}
+	if (berth_listen_fds() > 0 && add_listen_env(&x->c->config->process, berth_listen_fds()) < 0) {
+		berth_error_errno(&err, ENOMEM, "LISTEN_FDS");
+		child_fail(x, &err);
 	}
 	if (berth_process_prepare(&setup, &exe_fd, &exe_path, &notify_fd, &err) < 0)
 		child_fail(x, &err);
@@ -435,8 +457,8 @@ static int wait_ready(struct berth_container *c, struct create_res *r, berth_err
 	}
 }
 
-int berth_container_create(const char *state_root, const struct berth_create_opts *o,
-			   struct berth_container **out, int *sync_fd, berth_error_t *err)
+static int create(const char *state_root, const struct berth_create_opts *o,
+		  struct berth_container **out, int *sync_fd, berth_error_t *err)
 {
 	cleanup_container struct berth_container *c = NULL;
 	cleanup_free char *config_text = NULL, *bundle = NULL, *rootfs = NULL, *text = NULL;
@@ -642,7 +664,6 @@ int berth_container_create(const char *state_root, const struct berth_create_opt
 	ret = 0;
 out:
 	if (ret < 0) {
-		berth_error_wrap(err, "create `%s`", o->id);
 		if (c) {
 			c->config = NULL;
 			create_res_release(&r, c);
@@ -651,6 +672,14 @@ out:
 		return -1;
 	}
 	create_res_release(&r, NULL);
+	return 0;
+}
+
+int berth_container_create(const char *state_root, const struct berth_create_opts *o,
+			   struct berth_container **out, int *sync_fd, berth_error_t *err)
+{
+	if (create(state_root, o, out, sync_fd, err) < 0)
+		return berth_error_wrap(err, "create `%s`", o->id);
 	return 0;
 }
 

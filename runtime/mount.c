@@ -28,8 +28,15 @@ static int openat2_in_root(int root_fd, const char *rel)
 	return (int)syscall(SYS_openat2, root_fd, rel, &how, sizeof(how));
 }
 
-int berth_open_in_root(int root_fd, const char *path, bool create, bool file, int *out,
-		       berth_error_t *err)
+/*
+ * A dangling symlink on the way (rootfs/evil -> /host/dir): follow it as the
+ * kernel would inside the root, and create the missing part there.
+ */
+static int follow_dangling(int root_fd, int parent, const char *name, const char *dir,
+			   const char *rest, bool file, int depth, int *out, berth_error_t *err);
+
+static int open_in_root(int root_fd, const char *path, bool create, bool file, int depth, int *out,
+			berth_error_t *err)
 {
 	char buf[PATH_MAX];
 	char *p;
@@ -37,13 +44,8 @@ int berth_open_in_root(int root_fd, const char *path, bool create, bool file, in
 
 	while (*path == '/')
 		path++;
-	if (*path == '\0') {
-		fd = openat2_in_root(root_fd, ".");
-		if (fd < 0)
-			return berth_error_errno(err, errno, "open rootfs");
-		*out = fd;
-		return 0;
-	}
+	if (*path == '\0')
+		path = ".";
 	fd = openat2_in_root(root_fd, path);
 	if (fd >= 0 || errno != ENOENT || !create) {
 		if (fd < 0)
@@ -51,6 +53,8 @@ int berth_open_in_root(int root_fd, const char *path, bool create, bool file, in
 		*out = fd;
 		return 0;
 	}
+	if (depth > 40)
+		return berth_error(err, ELOOP, "open `/%s` in the rootfs: too many symlinks", path);
 	if (strlen(path) >= sizeof(buf))
 		return berth_error(err, ENAMETOOLONG, "`/%s`: path too long", path);
 	strcpy(buf, path);
@@ -66,6 +70,8 @@ int berth_open_in_root(int root_fd, const char *path, bool create, bool file, in
 			*slash = '\0';
 		fd = openat2_in_root(root_fd, buf);
 		if (fd < 0 && errno == ENOENT) {
+			int r;
+
 			name = strrchr(buf, '/');
 			if (name) {
 				*name = '\0';
@@ -79,15 +85,20 @@ int berth_open_in_root(int root_fd, const char *path, bool create, bool file, in
 			if (parent < 0)
 				return berth_error_errno(err, errno, "open `/%s` in the rootfs", buf);
 			if (last && file) {
-				int f = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
-					       0644);
-				if (f < 0 && errno != EEXIST)
-					return berth_error_errno(err, errno, "create `/%s` in the rootfs", buf);
-				if (f >= 0)
-					close(f);
-			} else if (mkdirat(parent, name, 0755) < 0 && errno != EEXIST) {
-				return berth_error_errno(err, errno, "mkdir `/%s` in the rootfs", buf);
+				r = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+				if (r >= 0)
+					close(r);
+			} else {
+				r = mkdirat(parent, name, 0755);
 			}
+			if (r < 0 && errno == EEXIST) {
+				char dir[PATH_MAX];
+				snprintf(dir, sizeof(dir), "%.*s", (int)(name - buf), buf);
+				return follow_dangling(root_fd, parent, name, dir, last ? "" : slash + 1,
+						       file, depth, out, err);
+			}
+			if (r < 0)
+				return berth_error_errno(err, errno, "create `/%s` in the rootfs", buf);
 			fd = openat2_in_root(root_fd, buf);
 		}
 		if (fd < 0)
@@ -100,6 +111,28 @@ int berth_open_in_root(int root_fd, const char *path, bool create, bool file, in
 		*slash = '/';
 		p = slash + 1;
 	}
+}
+
+static int follow_dangling(int root_fd, int parent, const char *name, const char *dir,
+			   const char *rest, bool file, int depth, int *out, berth_error_t *err)
+{
+	char target[PATH_MAX], next[PATH_MAX];
+	ssize_t n = readlinkat(parent, name, target, sizeof(target) - 1);
+
+	if (n < 0)
+		return berth_error_errno(err, EEXIST, "create `/%s%s` in the rootfs", dir, name);
+	target[n] = '\0';
+	/* absolute targets start again at the root, relative ones at the link's directory */
+	if (snprintf(next, sizeof(next), "%s%s%s%s", target[0] == '/' ? "" : dir, target,
+		     *rest ? "/" : "", rest) >= (int)sizeof(next))
+		return berth_error(err, ENAMETOOLONG, "`%s`: path too long", target);
+	return open_in_root(root_fd, next, true, file, depth + 1, out, err);
+}
+
+int berth_open_in_root(int root_fd, const char *path, bool create, bool file, int *out,
+		       berth_error_t *err)
+{
+	return open_in_root(root_fd, path, create, file, 0, out, err);
 }
 
 static void fd_path(char *buf, size_t len, int fd)

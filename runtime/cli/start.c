@@ -14,10 +14,9 @@ int berth_cmd_start(struct berth_global *g, int argc, char **argv, berth_error_t
 		return berth_cli_bad_option("start", argc, argv, err), 1;
 	if (berth_cli_one_id("start", argc, argv, 1, &id, err) < 0)
 		return 1;
-	if (berth_container_load(g->root, id, &c, err) < 0 || berth_container_lock(c, err) < 0 ||
-	    berth_container_start(c, err) < 0) {
-		berth_error_wrap(err, "start `%s`", id);
-		return 1;
-	}
+	if (berth_container_load(g->root, id, &c, err) < 0 || berth_container_lock(c, err) < 0)
+		return berth_error_wrap(err, "start"), 1;
+	if (berth_container_start(c, err) < 0)
+		return berth_error_wrap(err, "start `%s`", id), 1;
 	return 0;
 }

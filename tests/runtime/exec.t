@@ -1,0 +1,51 @@
+#!/bin/bash
+# berth exec: joins every namespace and the cgroup of a running container.
+. "$(dirname "$0")/../lib/tap.sh"
+need_root
+. "$(dirname "$0")/rt.sh"
+plan 25
+
+bun=$(rt_bundle target sleep 1000)
+rt_jq "$bun" '.hostname = "bt-rt-exec" | .process.env += ["FROM_CONFIG=yes"] | .process.cwd = "/root"'
+id=bt-rt-exec
+ok "run -d" b run -d -b "$bun" $id
+pid=$(b state $id | jq -r .pid)
+
+out=$(b exec $id sh -c 'hostname; echo pid=$$; ps -o pid= | wc -l | tr -d " "; pwd; echo "env=$FROM_CONFIG"; id -u')
+rc=$?
+is "$rc" 0 "exec exits 0"
+has_line "$out" "bt-rt-exec" "exec sees the container's hostname (uts)"
+unlike "$out" "^pid=1$" "exec'd process is not PID 1"
+has_line "$out" "/root" "default cwd from the config"
+has_line "$out" "env=yes" "default env from the config"
+for ns in pid mnt net ipc uts cgroup; do
+	inside=$(b exec $id readlink /proc/self/ns/$ns)
+	is "$inside" "$(readlink /proc/$pid/ns/$ns)" "exec joins the $ns namespace"
+done
+
+b exec $id sh -c 'exit 42'
+is "$?" 42 "exit status of the exec'd process"
+b exec $id sh -c 'kill -9 $$'
+is "$?" 137 "killed by a signal: 128+N"
+out=$(b exec --user 1000:1001 --cwd /tmp --env BT_A=1 --env BT_B="two words" $id sh -c 'id -u; id -g; pwd; echo "$BT_A/$BT_B"; grep NoNewPrivs /proc/self/status')
+has_line "$out" "1000" "--user uid"
+has_line "$out" "1001" "--user gid"
+has_line "$out" "/tmp" "--cwd"
+has_line "$out" "1/two words" "--env"
+
+cat > "$RT_TMP/process.json" <<'EOP'
+{"args": ["sh", "-c", "echo from-process-file; grep CapEff /proc/self/status"], "cwd": "/", "env": ["PATH=/bin"], "user": {"uid": 0, "gid": 0},
+ "capabilities": {"bounding": ["CAP_KILL"], "effective": ["CAP_KILL"], "permitted": ["CAP_KILL"]}}
+EOP
+out=$(b exec --process "$RT_TMP/process.json" $id)
+has_line "$out" "from-process-file" "--process FILE"
+has_line "$out" "CapEff:	0000000000000020" "capabilities from the process file"
+
+ok "exec --detach --pid-file" b exec -d --pid-file "$RT_TMP/exec.pid" $id sleep 77
+epid=$(cat "$RT_TMP/exec.pid")
+is "$(tr '\0' ' ' < /proc/$epid/cmdline)" "sleep 77 " "the pid file names the detached process"
+is "$(grep -E '^[0-9]+:memory:' /proc/$epid/cgroup)" "$(grep -E '^[0-9]+:memory:' /proc/$pid/cgroup)" "exec joins the container's cgroup"
+
+rt_err b exec $id /nonexistent/prog
+is "$RT_ERR" "berth: exec \`$id\`: exec \`/nonexistent/prog\`: No such file or directory" "missing program: clear error"
+ok "delete -f kills exec'd processes too" b delete -f $id
