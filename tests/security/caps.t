@@ -3,26 +3,9 @@
 # /proc/self/status shows them inside, for root and for an unprivileged user
 # (ambient capabilities), the effect of a dropped capability, and errors.
 . "$(dirname "$0")/../lib/tap.sh"
-. "$BERTH_TOP/tests/lib/bundle.sh"
-need_root
-command -v jq >/dev/null || skip_all "needs jq"
+. "$(dirname "$0")/lib.sh"
+security_setup caps
 plan 11
-
-tmp=$(tap_tmpdir)
-root=$tmp/state
-n=0
-
-# run_with JQ_FILTER SCRIPT: as in seccomp.t; sets $out and $rc.
-run_with() {
-	n=$((n + 1))
-	local b=$tmp/b$n id=bt-security-caps-$n
-	make_bundle "$b" sh -c "$2" || return 1
-	jq '.root.readonly = false | .mounts |= map(select(.type != "cgroup")) | '"$1" \
-		"$b/config.json" > "$b/c.json" && mv "$b/c.json" "$b/config.json" || return 1
-	defer "'$BERTH' --root '$root' delete --force $id"
-	out=$(cd "$b" && "$BERTH" --root "$root" run "$id" 2>&1)
-	rc=$?
-}
 
 caps_lines='grep -E "^Cap(Inh|Prm|Eff|Bnd|Amb):" /proc/self/status | tr -d "\t" | tr "\n" " "'
 # CAP_CHOWN 0, CAP_KILL 5, CAP_NET_BIND_SERVICE 10, CAP_NET_RAW 13

@@ -4,24 +4,19 @@
 # agent's answers become the results of the container's syscalls; without an
 # agent `run` fails with one line and leaves nothing behind.
 . "$(dirname "$0")/../lib/tap.sh"
-. "$BERTH_TOP/tests/lib/bundle.sh"
-need_root
-command -v jq >/dev/null || skip_all "needs jq"
+. "$(dirname "$0")/lib.sh"
+security_setup notify
 agent=$BUILD/tests/security/progs/seccomp-listener
 [ -x "$agent" ] || skip_all "needs $agent (make all)"
 plan 12
 
-tmp=$(tap_tmpdir)
-root=$tmp/state
 sock=$tmp/agent.sock
 id=bt-security-notify-1
 
-make_bundle "$tmp/b" sh -c 'mkdir /made 2>&1; test -e /made || echo absent; echo done' || exit 1
-jq --arg sock "$sock" '.root.readonly = false | .mounts |= map(select(.type != "cgroup")) |
-	.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: $sock,
-	listenerMetadata: "bt-security-meta",
+security_bundle "$tmp/b" '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
+	listenerPath: "'"$sock"'", listenerMetadata: "bt-security-meta",
 	syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_NOTIFY"}]}' \
-	"$tmp/b/config.json" > "$tmp/c.json" && mv "$tmp/c.json" "$tmp/b/config.json"
+	'mkdir /made 2>&1; test -e /made || echo absent; echo done' || exit 1
 
 # The agent answers every notification with EXDEV (18).
 "$agent" "$sock" "$tmp/state.json" 18 &

@@ -4,28 +4,9 @@
 # conditions select calls, it works with and without noNewPrivileges, and a
 # bad profile fails `run` with one line naming the field and leaves nothing.
 . "$(dirname "$0")/../lib/tap.sh"
-. "$BERTH_TOP/tests/lib/bundle.sh"
-need_root
-command -v jq >/dev/null || skip_all "needs jq"
+. "$(dirname "$0")/lib.sh"
+security_setup seccomp
 plan 17
-
-tmp=$(tap_tmpdir)
-root=$tmp/state
-n=0
-
-# run_with JQ_FILTER SCRIPT: run SCRIPT (sh -c) in a fresh busybox container whose
-# config.json went through JQ_FILTER; sets $out (stdout+stderr) and $rc.
-run_with() {
-	n=$((n + 1))
-	local b=$tmp/b$n id=bt-security-seccomp-$n
-	make_bundle "$b" sh -c "$2" || return 1
-	# Writable root, and no cgroup mount: these tests are about the filter.
-	jq '.root.readonly = false | .mounts |= map(select(.type != "cgroup")) | '"$1" \
-		"$b/config.json" > "$b/c.json" && mv "$b/c.json" "$b/config.json" || return 1
-	defer "'$BERTH' --root '$root' delete --force $id"
-	out=$(cd "$b" && "$BERTH" --root "$root" run "$id" 2>&1)
-	rc=$?
-}
 
 status_lines='grep -E "^(Seccomp|Seccomp_filters|NoNewPrivs):" /proc/self/status | tr -d "\t" | tr "\n" " "'
 
@@ -77,13 +58,13 @@ like "$out" 'Seccomp:2 .*Operation not permitted' "unknown syscall names ignored
 # 7. Bad profiles: one line naming the field, non-zero exit, no state left.
 run_with '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
 	syscalls: [{names: ["mkdir"], action: "SCMP_ACT_EXPLODE"}]}' 'true'
-bad1=bt-security-seccomp-$n
+bad1=$id
 isnt "$rc" 0 "unknown action fails run"
 like "$out" '^berth: .*linux\.seccomp\.syscalls\[0\]\.action: unknown action "SCMP_ACT_EXPLODE"$' \
 	"the error names the field and the action"
 is "$(printf '%s\n' "$out" | wc -l)" 1 "one line"
 run_with '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_PDP11"]}' 'true'
-bad2=bt-security-seccomp-$n
+bad2=$id
 like "$out" 'linux\.seccomp\.architectures\[0\]: unknown architecture "SCMP_ARCH_PDP11"' \
 	"unknown architecture named"
 is "$("$BERTH" --root "$root" list -q | grep -cxE "$bad1|$bad2")" 0 "no state left by the failures"
