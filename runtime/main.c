@@ -111,9 +111,9 @@ static void usage(FILE *f)
 		fprintf(f, "  %s\n", verbs[i].name);
 	fputs("\nGlobal options:\n"
 	      "  --root DIR                state directory (default /run/berth)\n"
-	      "  --log FILE                also write errors (and --debug messages) to FILE\n"
+	      "  --log FILE                also write errors to FILE\n"
 	      "  --log-format text|json    format of --log (default text)\n"
-	      "  --debug                   log debug messages\n"
+	      "  --debug                   accepted for compatibility (only errors are logged)\n"
 	      "  --systemd-cgroup          refused: berth manages cgroups itself (no systemd)\n"
 	      "  --criu PATH               accepted for compatibility, unused\n"
 	      "  --rootless true|false|auto  accepted for compatibility\n"
