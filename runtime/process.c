@@ -144,7 +144,13 @@ int berth_process_prepare(const struct berth_exec_setup *s, int *exe_fd, char **
 	if (set_user(p, err) < 0)
 		goto fail;
 	if (s->caps) {
-		if (berth_caps_keep_on_setuid(false, err) < 0 || berth_caps_apply(s->caps, err) < 0)
+		/* runc raises only the ambient capabilities that are also permitted and
+		 * inheritable (the kernel's rule) and skips the rest; its own `spec` lists
+		 * ambient ones without inheritable, so do the same. */
+		struct berth_caps c = *s->caps;
+
+		c.ambient &= c.permitted & c.inheritable;
+		if (berth_caps_keep_on_setuid(false, err) < 0 || berth_caps_apply(&c, err) < 0)
 			goto fail;
 	}
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {

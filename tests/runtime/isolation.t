@@ -3,7 +3,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 need_root
 . "$(dirname "$0")/rt.sh"
-plan 50
+plan 52
 
 # run_in NAME JQ-FILTER SCRIPT: run SCRIPT with sh in a fresh bundle edited by the filter;
 # its stdout lands in $OUT, the exit status in $RC.
@@ -92,3 +92,10 @@ is "$RC" 0 "run in a user namespace exits 0"
 has_re "$OUT" "^ +0 +100000 +65536$" "uid map written"
 has_re "$OUT" "^ +0 +200000 +65536$" "gid map written"
 has_line "$OUT" "0" "root inside the user namespace"
+
+# runc's own default spec lists ambient capabilities without inheritable ones:
+# like runc, raise only those the kernel allows (none) and run.
+run_in ambient '.process.capabilities.ambient = .process.capabilities.bounding | del(.process.capabilities.inheritable)' \
+	'grep -E "^Cap(Amb|Eff)" /proc/self/status'
+is "$RC" 0 "ambient capabilities without inheritable ones: the container runs"
+has_line "$OUT" "CapAmb:	0000000000000000" "ambient set empty, as with runc"
