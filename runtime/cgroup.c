@@ -64,10 +64,11 @@ int berth_cg_write(const char *dir, const char *file, const char *value, const c
 
 	if (asprintf(&path, "%s/%s", dir, file) < 0)
 		return berth_error(err, ENOMEM, "%s: out of memory", field);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (fd < 0)
 		return berth_error_errno(err, errno, "%s: open `%s`", field, path);
-	/* cgroup files take one value per write(). */
+	/* cgroup files take one value per write().  (cgroupfs ignores O_TRUNC; the tests
+	 * use it to stand plain files in for a cgroup2 directory.) */
 	if (write(fd, value, len) != (ssize_t)len)
 		return berth_error_errno(err, errno, "%s: write `%s` to `%s`", field, value, path);
 	return 0;
@@ -439,6 +440,10 @@ int berth_cg_path_check(const char *path, berth_error_t *err)
 
 	if (path[0] == '\0')
 		return berth_error(err, EINVAL, "linux.cgroupsPath: empty");
+	if (path[strspn(path, "/")] == '\0')
+		return berth_error(err, EINVAL,
+				   "linux.cgroupsPath `%s`: the root cgroup cannot be a container's",
+				   path);
 	if (strchr(path, ':'))
 		return berth_error(err, EINVAL,
 				   "linux.cgroupsPath `%s`: systemd paths (slice:prefix:name) need "

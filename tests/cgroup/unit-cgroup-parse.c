@@ -181,6 +181,8 @@ TEST(path_check_refuses_dotdot_systemd_and_controls)
 	EXPECT_LT(berth_cg_path_check("a/./b", &err), 0);
 	EXPECT_LT(berth_cg_path_check("system.slice:berth:web", &err), 0);
 	EXPECT_SUBSTR(err->msg, "systemd");
+	EXPECT_LT(berth_cg_path_check("//", &err), 0);
+	EXPECT_SUBSTR(err->msg, "root cgroup");
 	EXPECT_LT(berth_cg_path_check("/a\nb", &err), 0);
 	EXPECT_SUBSTR(err->msg, "control character");
 	berth_error_release(&err);
