@@ -8,7 +8,7 @@ need_root
 plan 27
 
 tmp=$(mktemp -d /tmp/berth-test.XXXXXX)
-defer "rm -rf '$tmp'"; [ -n "$KEEP" ] && defer "cp $tmp/runtime.argv /tmp/compat-argv.log"
+defer "rm -rf '$tmp'"
 rt=$(compat_wrapper "$tmp")
 # podman passes no --root (and its cleanup would drop --runtime-flag): the
 # runtime keeps its state in its default root.
@@ -52,7 +52,7 @@ p() {
 }
 # podman raises nofile/nproc beyond the hard limits here by default (EPERM without
 # CAP_SYS_RESOURCE): ask for limits the runtime can set.
-run_opts=(--network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --cgroup-parent $cgparent)
+run_opts=(--network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --cgroup-parent "$cgparent")
 defer "p rm -f -a -t 0"
 
 compat_rootfs "$tmp/rootfs"
