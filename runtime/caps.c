@@ -196,9 +196,14 @@ void berth_caps_add(struct berth_caps *caps, uint64_t mask)
 	caps->present = true;
 	caps->bounding |= mask;
 	caps->effective |= mask;
-	caps->inheritable |= mask;
 	caps->permitted |= mask;
-	caps->ambient |= mask;
+	/*
+	 * Never the inheritable set (CVE-2022-29162: programs with inheritable
+	 * file capabilities would gain them at execve); ambient only where the
+	 * process already has the capability inheritable, the one case the
+	 * kernel can raise it.
+	 */
+	caps->ambient |= mask & caps->inheritable;
 }
 
 int berth_caps_drop_bounding(const struct berth_caps *caps, berth_error_t *err)

@@ -25,8 +25,8 @@
  * functions do nothing.  An absent list inside the object is an empty set.
  *
  * berth exec --cap NAME: parse the process, then
- * berth_caps_from_names() + berth_caps_add() (the name goes into all five
- * sets), then the same sequence.
+ * berth_caps_from_names() + berth_caps_add() (bounding, effective and
+ * permitted; not inheritable, as runc since 1.1.2), then the same sequence.
  */
 #ifndef BERTH_CAPS_H
 #define BERTH_CAPS_H
@@ -74,7 +74,11 @@ static inline void cleanup_capsp(struct berth_caps **c)
  * them.  Names above the kernel's last capability are skipped silently.
  */
 int berth_caps_from_names(const char *const *names, size_t n, uint64_t *mask, berth_error_t *err);
-/* Add mask to all five sets (exec --cap); marks caps present. */
+/*
+ * exec --cap: add mask to the bounding, effective and permitted sets, and to
+ * the ambient set where the process already has it inheritable; never to the
+ * inheritable set (CVE-2022-29162).  Marks caps present.
+ */
 void berth_caps_add(struct berth_caps *caps, uint64_t mask);
 
 /* "CAP_NET_ADMIN" for 12; NULL for numbers berth does not know. */

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
 security_setup caps
-plan 11
+plan 15
 
 caps_lines='grep -E "^Cap(Inh|Prm|Eff|Bnd|Amb):" /proc/self/status | tr -d "\t" | tr "\n" " "'
 # CAP_CHOWN 0, CAP_KILL 5, CAP_NET_BIND_SERVICE 10, CAP_NET_RAW 13
@@ -54,3 +54,20 @@ like "$out" '^berth: .*process\.capabilities\.bounding\[1\]: unknown capability 
 	"one line naming the set and the capability"
 run_with '.process.capabilities = {effective: "CAP_KILL"}' 'true'
 like "$out" 'process\.capabilities\.effective: expected an array of strings' "wrong type named"
+
+# 5. exec --cap: added to bounding, effective and permitted, never inheritable
+#    (CVE-2022-29162).  The default spec's sets: AUDIT_WRITE, KILL, NET_BIND_SERVICE.
+sec_n=$((sec_n + 1))
+id=$sec_prefix-$sec_n
+security_bundle "$tmp/b$sec_n" '.' 'sleep 60' || exit 1
+defer "'$BERTH' --root '$root' delete --force $id"
+(cd "$tmp/b$sec_n" && "$BERTH" --root "$root" run --detach "$id" </dev/null >/dev/null 2>&1)
+is "$?" 0 "detached container for exec"
+out=$("$BERTH" --root "$root" exec "$id" sh -c "$caps_lines" 2>&1)
+is "$out" "CapInh:0000000000000000 CapPrm:0000000020000420 CapEff:0000000020000420 CapBnd:0000000020000420 CapAmb:0000000000000000 " \
+	"exec gets the container process's sets"
+out=$("$BERTH" --root "$root" exec --cap CAP_SYS_TIME "$id" sh -c "$caps_lines" 2>&1)
+is "$out" "CapInh:0000000000000000 CapPrm:0000000022000420 CapEff:0000000022000420 CapBnd:0000000022000420 CapAmb:0000000000000000 " \
+	"exec --cap CAP_SYS_TIME: bounding, permitted, effective; not inheritable"
+out=$("$BERTH" --root "$root" exec --cap CAP_BOGUS "$id" true 2>&1)
+like "$out" '^berth: .*--cap: unknown capability "CAP_BOGUS"$' "exec --cap with an unknown name: one line"

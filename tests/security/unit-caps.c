@@ -154,7 +154,7 @@ TEST(bad_input_is_refused_naming_set_and_entry)
 	}
 }
 
-TEST(exec_cap_names_go_into_all_sets)
+TEST(exec_cap_names_go_into_bounding_effective_permitted_not_inheritable)
 {
 	const char *names[] = { "NET_ADMIN", "cap_sys_time", "CAP_KILL" };
 	const char *bad[] = { "CAP_KILL", "CAP_TELEPORT" };
@@ -165,13 +165,17 @@ TEST(exec_cap_names_go_into_all_sets)
 
 	ASSERT_EQ(berth_caps_from_names(names, 3, &m, &err), 0);
 	EXPECT_EQ(m, BIT(12) | BIT(25) | BIT(5));
-	ASSERT_EQ(parse_text("{\"bounding\":[\"CAP_CHOWN\"]}", -1, &c, &msg), 0);
+	ASSERT_EQ(parse_text("{\"bounding\":[\"CAP_CHOWN\"],\"inheritable\":[\"CAP_KILL\"]}", -1,
+			     &c, &msg),
+		  0);
 	berth_caps_add(c, m);
 	EXPECT_EQ(c->bounding, BIT(0) | m);
 	EXPECT_EQ(c->effective, m);
-	EXPECT_EQ(c->inheritable, m);
 	EXPECT_EQ(c->permitted, m);
-	EXPECT_EQ(c->ambient, m);
+	/* CVE-2022-29162: --cap never makes a capability inheritable ... */
+	EXPECT_EQ(c->inheritable, BIT(5));
+	/* ... and is ambient only where it already was inheritable. */
+	EXPECT_EQ(c->ambient, BIT(5));
 	EXPECT_LT(berth_caps_from_names(bad, 2, &m, &err), 0);
 	ASSERT_NE(err, NULL);
 	EXPECT_STREQ(err->msg, "unknown capability \"CAP_TELEPORT\"");
