@@ -71,12 +71,10 @@ trap cleanup EXIT
 
 cc -O2 -Wall -o "$tmp/runtime-rss" "$top/bench/runtime-rss.c" || exit 1
 "$top/tests/lib/rootfs.sh" "$tmp/bundle/rootfs" > /dev/null || exit 1
-# One config for all three, from the reference runtime's `spec`.  Its ambient
-# capabilities are dropped: they are not in the inheritable set, runc and crun
-# ignore the failure to raise them, berth refuses the config.
+# One config for all three, from the reference runtime's `spec`.
 "$RUNC" spec --bundle "$tmp/bundle" || exit 1
 jq --arg cg "/$id" '.process.args = ["/bin/true"] | .process.terminal = false |
-	del(.process.capabilities.ambient) | .linux.cgroupsPath = $cg' "$tmp/bundle/config.json" > "$tmp/config.json" &&
+	.linux.cgroupsPath = $cg' "$tmp/bundle/config.json" > "$tmp/config.json" &&
 	mv "$tmp/config.json" "$tmp/bundle/config.json" || exit 1
 
 # crun 1.8 refuses hybrid hosts (v1 controllers plus a cgroup2 hierarchy with
