@@ -295,7 +295,7 @@ int berth_cg_v2_freeze(const char *dir, bool freeze, berth_error_t *err)
 {
 	if (berth_cg_write(dir, "cgroup.freeze", freeze ? "1" : "0", "freezer", err) < 0)
 		return -1;
-	for (int i = 0; i < 5000; i++) {
+	for (int i = 0; i < 2000; i++) {
 		struct timespec ts = {0, 1000000L};
 		bool frozen = false;
 
