@@ -398,12 +398,12 @@ int cni_exec_plugin(const struct cni_opts *opts, const char *type, const char *c
 	return 0;
 }
 
-/* runtimeConfig for a plugin: only the capabilities it declares. */
-static json_t *runtime_config(json_t *plugin, const struct cni_attachment *att)
+/* The attachment's runtimeConfig, every capability (cached with the result for DEL). */
+static json_t *runtime_config_all(const struct cni_attachment *att)
 {
-	json_t *caps = json_object_get(plugin, "capabilities"), *rc = json_object();
+	json_t *rc = json_object();
 
-	if (att->n_port_mappings && json_is_true(json_object_get(caps, "portMappings"))) {
+	if (att->n_port_mappings) {
 		json_t *a = json_array();
 
 		for (size_t i = 0; i < att->n_port_mappings; i++) {
@@ -418,7 +418,7 @@ static json_t *runtime_config(json_t *plugin, const struct cni_attachment *att)
 		}
 		json_object_set_new(rc, "portMappings", a);
 	}
-	if (att->bandwidth && json_is_true(json_object_get(caps, "bandwidth"))) {
+	if (att->bandwidth) {
 		const struct cni_bandwidth *b = att->bandwidth;
 
 		json_object_set_new(rc, "bandwidth",
@@ -430,12 +430,25 @@ static json_t *runtime_config(json_t *plugin, const struct cni_attachment *att)
 	return rc;
 }
 
+/* runtimeConfig for a plugin: only the capabilities it declares (as libcni does). */
+static json_t *runtime_config(json_t *plugin, json_t *all)
+{
+	json_t *caps = json_object_get(plugin, "capabilities"), *rc = json_object(), *v;
+	const char *k;
+
+	json_object_foreach(all, k, v) {
+		if (json_is_true(json_object_get(caps, k)))
+			json_object_set(rc, k, v);
+	}
+	return rc;
+}
+
 /* The stdin of plugin i: its conf plus name, cniVersion, runtimeConfig and prevResult. */
-static json_t *plugin_conf(const struct cni_network *net, json_t *list, size_t i,
-			   const struct cni_attachment *att, json_t *prev)
+static json_t *plugin_conf(const struct cni_network *net, json_t *list, size_t i, json_t *rcall,
+			   json_t *prev)
 {
 	json_t *p = json_deep_copy(json_array_get(json_object_get(list, "plugins"), i));
-	json_t *rc = att ? runtime_config(p, att) : json_object();
+	json_t *rc = rcall ? runtime_config(p, rcall) : json_object();
 
 	json_object_set_new(p, "name", json_string(net->name));
 	json_object_set(p, "cniVersion", json_object_get(list, "cniVersion"));
@@ -468,17 +481,18 @@ static int cache_load(const struct cni_opts *opts, const char *network,
 }
 
 static int cache_store(const struct cni_opts *opts, const struct cni_network *net,
-		       const struct cni_attachment *att, json_t *result, berth_error_t *err)
+		       const struct cni_attachment *att, json_t *rcall, json_t *result,
+		       berth_error_t *err)
 {
 	char path[PATH_MAX];
 	cleanup_free char *text = NULL;
 	cleanup_json json_t *j = NULL;
 
 	cache_path(opts, net->name, att->container_id, att->ifname, path, sizeof(path));
-	j = json_pack("{ss ss ss ss ss sO sO}", "kind", "cniCacheV1", "containerId",
+	j = json_pack("{ss ss ss ss ss sO sO sO}", "kind", "cniCacheV1", "containerId",
 		      att->container_id, "ifName", att->ifname ? att->ifname : "eth0",
 		      "networkName", net->name, "netns", att->netns ? att->netns : "", "config",
-		      net->list, "result", result ? result : json_null());
+		      net->list, "capabilityArgs", rcall, "result", result ? result : json_null());
 	text = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
 	if (!text)
 		return berth_error_errno(err, ENOMEM, "encode cached result");
@@ -501,33 +515,41 @@ static void cache_drop(const struct cni_opts *opts, const char *network,
 	unlink(path);
 }
 
+/* DEL plugins upto-1 .. 0; keep_going: try every plugin, report the first failure. */
 static int run_del(const struct cni_opts *opts, const struct cni_network *net, json_t *list,
-		   const struct cni_attachment *att, json_t *prev, size_t upto, berth_error_t *err)
+		   const struct cni_attachment *att, json_t *rcall, json_t *prev, size_t upto,
+		   bool keep_going, berth_error_t *err)
 {
+	int ret = 0;
+
 	for (size_t i = upto; i-- > 0;) {
-		cleanup_json json_t *conf = plugin_conf(net, list, i, att, prev);
+		cleanup_json json_t *conf = plugin_conf(net, list, i, rcall, prev);
 		json_t *out = NULL;
 		const char *type = json_string_value(json_object_get(conf, "type"));
 
-		if (cni_exec_plugin(opts, type, "DEL", att, conf, &out, err) < 0)
-			return berth_error_wrap(err, "network `%s`", net->name);
+		if (cni_exec_plugin(opts, type, "DEL", att, conf, &out, ret < 0 ? NULL : err) < 0) {
+			if (ret == 0)
+				ret = berth_error_wrap(err, "network `%s`", net->name);
+			if (!keep_going)
+				return ret;
+		}
 		if (out)
 			json_decref(out);
 	}
-	return 0;
+	return ret;
 }
 
 int cni_add(const struct cni_opts *opts, const struct cni_network *net,
 	    const struct cni_attachment *att, struct cni_result **out, berth_error_t *err)
 {
 	size_t n = cni_network_n_plugins(net), i;
-	cleanup_json json_t *prev = NULL;
+	cleanup_json json_t *prev = NULL, *rcall = runtime_config_all(att);
 
 	if (!att->container_id || !att->netns)
 		return berth_error(err, EINVAL, "network `%s`: container id and netns are required",
 				   net->name);
 	for (i = 0; i < n; i++) {
-		cleanup_json json_t *conf = plugin_conf(net, net->list, i, att, prev);
+		cleanup_json json_t *conf = plugin_conf(net, net->list, i, rcall, prev);
 		const char *type = json_string_value(json_object_get(conf, "type"));
 		json_t *res = NULL;
 
@@ -542,13 +564,13 @@ int cni_add(const struct cni_opts *opts, const struct cni_network *net,
 			json_decref(prev);
 		prev = res;
 	}
-	if (i == n && cache_store(opts, net, att, prev, err) < 0)
+	if (i == n && cache_store(opts, net, att, rcall, prev, err) < 0)
 		i = n - 1;
 	if (i < n) {
 		berth_error_t derr = NULL;
 
 		/* Undo the plugins that ran (and the one that failed: it may have done part). */
-		run_del(opts, net, net->list, att, prev, i + 1, &derr);
+		run_del(opts, net, net->list, att, rcall, prev, i + 1, true, &derr);
 		berth_error_release(&derr);
 		return berth_error_wrap(err, "network `%s`", net->name);
 	}
@@ -593,7 +615,8 @@ int cni_del(const struct cni_opts *opts, const struct cni_network *net,
 	    const struct cni_attachment *att, berth_error_t *err)
 {
 	cleanup_json json_t *cached = NULL;
-	json_t *prev = NULL;
+	cleanup_json json_t *mine = runtime_config_all(att);
+	json_t *prev = NULL, *rcall = mine;
 	int ret;
 
 	if (!att->container_id)
@@ -604,8 +627,12 @@ int cni_del(const struct cni_opts *opts, const struct cni_network *net,
 		prev = json_object_get(cached, "result");
 		if (json_is_null(prev))
 			prev = NULL;
+		/* The runtimeConfig of ADD (port mappings to remove) unless the caller gives one. */
+		if (!json_object_size(mine) && json_is_object(json_object_get(cached, "capabilityArgs")))
+			rcall = json_object_get(cached, "capabilityArgs");
 	}
-	ret = run_del(opts, net, net->list, att, prev, cni_network_n_plugins(net), err);
+	ret = run_del(opts, net, net->list, att, rcall, prev, cni_network_n_plugins(net), false,
+		      err);
 	if (ret == 0)
 		cache_drop(opts, net->name, att);
 	return ret;
@@ -621,7 +648,8 @@ int cni_check(const struct cni_opts *opts, const struct cni_network *net,
 		return berth_error_wrap(err, "network `%s`: CHECK", net->name);
 	prev = json_object_get(cached, "result");
 	for (size_t i = 0; i < cni_network_n_plugins(net); i++) {
-		cleanup_json json_t *conf = plugin_conf(net, net->list, i, att, prev);
+		cleanup_json json_t *conf = plugin_conf(net, net->list, i,
+							json_object_get(cached, "capabilityArgs"), prev);
 		const char *type = json_string_value(json_object_get(conf, "type"));
 		json_t *out = NULL;
 

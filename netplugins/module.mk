@@ -11,3 +11,10 @@ $(eval $(call berth_lib,libberth-cni,$(NET_LIB_SRCS)))
 $(eval $(call berth_bin,berth-bridge,netplugins/bridge.c))
 $(eval $(call berth_bin,berth-ipam,netplugins/ipam.c))
 $(eval $(call berth_bin,berth-vxlan,netplugins/vxlan.c))
+
+# cnitool: the test driver of libberth-cni (tests/net/*.t).
+$(O)/tests/net/progs/cnitool: tests/net/progs/cnitool.c $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -Wl,--start-group $(LIBS) -Wl,--end-group $(ALL_LDLIBS)
+TEST_PROGS += $(O)/tests/net/progs/cnitool
+all: $(O)/tests/net/progs/cnitool

@@ -397,12 +397,12 @@ int cni_plugin_main(const struct cni_plugin *p, int argc, char **argv)
 	if (ret < 0) {
 		json_t *e;
 
-		berth_error_wrap(&err, "%s %s", p->name, env.command_name ? env.command_name : "");
 		e = cni_error_json(version, &err);
 		print_json(e);
 		json_decref(e);
 		/* Also on stderr: callers that do not parse stdout still see why. */
-		fprintf(stderr, "%s: %s\n", p->name, err && err->msg ? err->msg : "error");
+		fprintf(stderr, "%s: %s: %s\n", p->name, env.command_name ? env.command_name : "",
+			err && err->msg ? err->msg : "error");
 		berth_error_release(&err);
 		return 1;
 	}
