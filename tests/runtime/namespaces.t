@@ -1,0 +1,61 @@
+#!/bin/bash
+# Namespaces joined by path, the time namespace, --no-pivot, rootfsPropagation.
+. "$(dirname "$0")/../lib/tap.sh"
+need_root
+. "$(dirname "$0")/rt.sh"
+plan 16
+
+# a network namespace by path (what podman and CNI setups do)
+ns=bt-rt-netns-$$
+ip netns add $ns || bail=1
+defer "ip netns delete $ns"
+ip netns exec $ns ip link add bt-rt-v0 type veth peer name bt-rt-v1
+bun=$(rt_bundle netpath sh -c 'readlink /proc/self/ns/net; ip -o link show | cut -d: -f2 | tr -d " " | sort | tr "\n" " "')
+rt_jq "$bun" "(.linux.namespaces[] | select(.type == \"network\")) |= {\"type\": \"network\", \"path\": \"/run/netns/$ns\"}"
+out=$(b run -b "$bun" bt-rt-ns-net)
+is "$(head -1 <<<"$out")" "net:[$(stat -L -c %i /run/netns/$ns)]" "joins the network namespace given by path"
+like "$(tail -1 <<<"$out")" "bt-rt-v0" "sees the links of that namespace"
+
+# another container's pid and ipc namespaces by path
+first=$(rt_bundle first sleep 1000)
+ok "run the first container" b run -d -b "$first" bt-rt-ns-a
+apid=$(b state bt-rt-ns-a | jq -r .pid)
+bun=$(rt_bundle joiner sh -c 'readlink /proc/self/ns/pid; ps -o args= | sort | tr "\n" " "')
+rt_jq "$bun" "(.linux.namespaces[] | select(.type == \"pid\")) |= {\"type\": \"pid\", \"path\": \"/proc/$apid/ns/pid\"} |
+	(.linux.namespaces[] | select(.type == \"ipc\")) |= {\"type\": \"ipc\", \"path\": \"/proc/$apid/ns/ipc\"}"
+out=$(b run -b "$bun" bt-rt-ns-b)
+is "$(head -1 <<<"$out")" "$(readlink /proc/$apid/ns/pid)" "joins another container's pid namespace"
+like "$(tail -1 <<<"$out")" "sleep 1000" "sees the other container's processes"
+is "$(readlink /proc/self/ns/pid)" "$(readlink /proc/$$/ns/pid)" "berth itself stayed in its pid namespace"
+ok "delete the first" b delete -f bt-rt-ns-a
+
+# a missing namespace path is one clear error
+bun=$(rt_bundle badpath true)
+rt_jq "$bun" '(.linux.namespaces[] | select(.type == "network")) |= {"type": "network", "path": "/run/netns/bt-rt-none"}'
+rt_err b run -b "$bun" bt-rt-ns-bad
+is "$RT_ERR" "berth: create \`bt-rt-ns-bad\`: network namespace \`/run/netns/bt-rt-none\`: No such file or directory" "missing namespace path: clear error"
+ok "nothing left" rt_nothing_left bt-rt-ns-bad
+
+# time namespace with offsets
+bun=$(rt_bundle timens sh -c 'cut -d. -f1 /proc/uptime; readlink /proc/self/ns/time')
+rt_jq "$bun" '.linux.namespaces += [{"type": "time"}] | .linux.timeOffsets = {"boottime": {"secs": 86400000}, "monotonic": {"secs": 1000}}'
+out=$(b run -b "$bun" bt-rt-ns-time)
+up=$(head -1 <<<"$out")
+ok "boottime offset applied (uptime > 1000 days)" test "${up:-0}" -gt 86400000
+isnt "$(tail -1 <<<"$out")" "$(readlink /proc/self/ns/time)" "own time namespace"
+
+# --no-pivot
+bun=$(rt_bundle nopivot sh -c 'grep -c . /proc/self/mountinfo; ls /')
+out=$(b run --no-pivot -b "$bun" bt-rt-ns-nopivot 2>&1)
+like "$out" "busybox|bin" "--no-pivot: the container runs in its rootfs"
+unlike "$out" "berth-test" "--no-pivot: no host path visible"
+
+# rootfsPropagation: private keeps host mounts from propagating in
+bun=$(rt_bundle prop sh -c 'grep " / / " /proc/self/mountinfo')
+rt_jq "$bun" '.linux.rootfsPropagation = "rprivate"'
+out=$(b run -b "$bun" bt-rt-ns-prop)
+unlike "$out" "master:|shared:" "rootfsPropagation rprivate: root mount neither shared nor slave"
+bun=$(rt_bundle prop2 sh -c 'grep " / / " /proc/self/mountinfo')
+out=$(b run -b "$bun" bt-rt-ns-prop2)
+unlike "$out" "shared:" "default: the root mount does not propagate back to the host"
+ok "nothing left" rt_nothing_left bt-rt-ns-prop2
