@@ -355,29 +355,32 @@ static bool find_held(int dfd, const struct cni_ipam_rangeset *set, const char *
 	return false;
 }
 
-static void last_reserved(int dfd, size_t set, struct cni_ip_addr *out, bool write,
-			  const struct cni_ip_addr *val)
+/* The round-robin cursor of a range set: the address handed out last. */
+static void last_reserved_write(int dfd, size_t set, const struct cni_ip_addr *val)
 {
 	char name[64], buf[CNI_IPNET_STRLEN];
+	cleanup_close int fd = -1;
 
 	snprintf(name, sizeof(name), "last_reserved_ip.%zu", set);
-	if (write) {
-		cleanup_close int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		(void)!berth_write_all(fd, cni_ip_fmt(val, buf), strlen(buf));
+}
 
-		if (fd >= 0)
-			(void)!berth_write_all(fd, cni_ip_fmt(val, buf), strlen(buf));
-		return;
-	}
+static void last_reserved_read(int dfd, size_t set, struct cni_ip_addr *out)
+{
+	char name[64], buf[CNI_IPNET_STRLEN];
+	cleanup_close int fd = -1;
+	ssize_t n;
+
+	snprintf(name, sizeof(name), "last_reserved_ip.%zu", set);
 	memset(out, 0, sizeof(*out));
-	{
-		cleanup_close int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
-		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-
-		if (n > 0) {
-			buf[n] = '\0';
-			if (cni_ip_parse(buf, out, NULL) < 0)
-				memset(out, 0, sizeof(*out));
-		}
+	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (n > 0) {
+		buf[n] = '\0';
+		if (cni_ip_parse(buf, out, NULL) < 0)
+			memset(out, 0, sizeof(*out));
 	}
 }
 
@@ -433,7 +436,7 @@ static int alloc_in_set(const struct cni_ipam_conf *c, int dfd, size_t si, const
 		return 0;
 	}
 	/* Round robin: start after the address handed out last. */
-	last_reserved(dfd, si, &last, false, NULL);
+	last_reserved_read(dfd, si, &last);
 	a = set->ranges[0].start;
 	if (last.family) {
 		for (ri = 0; ri < set->n; ri++)
@@ -454,7 +457,7 @@ static int alloc_in_set(const struct cni_ipam_conf *c, int dfd, size_t si, const
 			if (ret < 0)
 				return ret;
 			if (ret == 0) {
-				last_reserved(dfd, si, NULL, true, &a);
+				last_reserved_write(dfd, si, &a);
 				*out = a;
 				*range_out = ri;
 				return 0;
