@@ -185,7 +185,7 @@ int berth_container_load(const char *state_root, const char *id, struct berth_co
 	if (c->id == NULL || c->state_root == NULL || asprintf(&c->dir, "%s/%s", state_root, id) < 0)
 		return berth_error_errno(err, ENOMEM, "load `%s`", id);
 	if (read_state(c, err) < 0)
-		return -1;
+		return berth_error_ret(err);
 	if (asprintf(&cfg_path, "%s/config.json", c->dir) < 0)
 		return berth_error_errno(err, ENOMEM, "load `%s`", id);
 	if (berth_config_load(cfg_path, &c->config, err) < 0)
@@ -214,7 +214,7 @@ int berth_container_lock(struct berth_container *c, berth_error_t *err)
 	/* Another command may have changed or deleted the container meanwhile. */
 	if (read_state(c, err) < 0) {
 		berth_container_unlock(c);
-		return -1;
+		return berth_error_ret(err);
 	}
 	return 0;
 }

@@ -107,6 +107,6 @@ int berth_hooks_run(const struct berth_config *cfg, enum berth_hook_stage s, con
 
 	for (size_t i = 0; i < hooks->n; i++)
 		if (run_one(&hooks->list[i], berth_hook_stage_name(s), state, err) < 0)
-			return -1;
+			return berth_error_ret(err);
 	return 0;
 }
