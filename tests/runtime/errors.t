@@ -4,7 +4,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 need_root
 . "$(dirname "$0")/rt.sh"
-plan 45
+plan 47
 
 bun=$(rt_bundle base sleep 1000)
 id=bt-rt-err

@@ -3,7 +3,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 need_root
 . "$(dirname "$0")/rt.sh"
-plan 51
+plan 53
 
 bun=$(rt_bundle sleeper sleep 1000)
 id=bt-rt-life
