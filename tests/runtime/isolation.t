@@ -3,7 +3,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 need_root
 . "$(dirname "$0")/rt.sh"
-plan 52
+plan 58
 
 # run_in NAME JQ-FILTER SCRIPT: run SCRIPT with sh in a fresh bundle edited by the filter;
 # its stdout lands in $OUT, the exit status in $RC.
@@ -99,3 +99,14 @@ run_in ambient '.process.capabilities.ambient = .process.capabilities.bounding |
 	'grep -E "^Cap(Amb|Eff)" /proc/self/status'
 is "$RC" 0 "ambient capabilities without inheritable ones: the container runs"
 has_line "$OUT" "CapAmb:	0000000000000000" "ambient set empty, as with runc"
+
+# seccomp (the security module's filter, loaded by the container process)
+for nnp in true false; do
+	run_in "seccomp-$nnp" ".process.noNewPrivileges = $nnp | .root.readonly = false |
+		.linux.seccomp = {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": [\"SCMP_ARCH_X86_64\"],
+		\"syscalls\": [{\"names\": [\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1}]}" \
+		'grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status; mkdir /tmp/bt-x 2>&1 || echo mkdir-refused'
+	is "$RC" 0 "seccomp, noNewPrivileges=$nnp: runs"
+	has_line "$OUT" "Seccomp:	2" "seccomp, noNewPrivileges=$nnp: filter mode in /proc/self/status"
+	has_line "$OUT" "mkdir-refused" "seccomp, noNewPrivileges=$nnp: the filtered syscall fails"
+done
