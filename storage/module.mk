@@ -1,6 +1,7 @@
 # libberth-storage: image store, registry client, layer unpack, overlay root filesystems.
+# libcurl and libarchive are loaded on first use (storage/lazylib.c), not linked:
+# only their headers are needed at build time.
 STORAGE_SRCS := $(wildcard storage/*.c)
 $(eval $(call berth_lib,libberth-storage,$(STORAGE_SRCS)))
-STORAGE_PKGS := libarchive libcurl libcrypto
-ALL_CFLAGS += $(shell pkg-config --cflags $(STORAGE_PKGS) 2>/dev/null)
-EXTRA_LDLIBS += $(shell pkg-config --libs $(STORAGE_PKGS) 2>/dev/null)
+ALL_CFLAGS += $(shell pkg-config --cflags libarchive libcurl libcrypto 2>/dev/null)
+EXTRA_LDLIBS += $(shell pkg-config --libs libcrypto 2>/dev/null)
