@@ -6,6 +6,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -121,6 +123,7 @@ void berth_seccomp_free(struct berth_seccomp *sc)
 	cleanup_strvp(&sc->archs);
 	free(sc->listener_path);
 	free(sc->listener_metadata);
+	free(sc->bpf);
 	free(sc);
 }
 
@@ -565,19 +568,143 @@ static long sys_seccomp(unsigned int op, unsigned int flags, void *args)
 	return syscall(SYS_seccomp, op, flags, args);
 }
 
+/* Append printf-formatted text to a growing string; false when out of memory. */
+static bool key_add(char **key, size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static bool key_add(char **key, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	char *piece = NULL, *n;
+	int k;
+
+	va_start(ap, fmt);
+	k = vasprintf(&piece, fmt, ap);
+	va_end(ap);
+	if (k < 0)
+		return false;
+	n = realloc(*key, *len + (size_t)k + 1);
+	if (n == NULL) {
+		free(piece);
+		return false;
+	}
+	memcpy(n + *len, piece, (size_t)k + 1);
+	*key = n;
+	*len += (size_t)k;
+	free(piece);
+	return true;
+}
+
+/*
+ * Everything the program depends on, as text: the parsed filter, the
+ * libseccomp version and the kernel release (libseccomp probes the kernel).
+ */
+static char *cache_key(const struct berth_seccomp *sc)
+{
+	const struct scmp_version *v = seccomp_version();
+	struct utsname u;
+	char *key = NULL;
+	size_t len = 0;
+	bool ok;
+
+	if (uname(&u) < 0)
+		return NULL;
+	ok = key_add(&key, &len, "berth-seccomp 1\nlibseccomp %u.%u.%u\nkernel %s %s\ndefault %d %u\n",
+		     v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, u.release, u.machine,
+		     (int)sc->default_action, sc->default_errno_ret);
+	for (size_t i = 0; ok && sc->archs && sc->archs[i]; i++)
+		ok = key_add(&key, &len, "arch %s\n", sc->archs[i]);
+	for (size_t i = 0; ok && i < sc->n_rules; i++) {
+		const struct berth_seccomp_rule *r = &sc->rules[i];
+
+		ok = key_add(&key, &len, "rule %d %u\n", (int)r->action, r->errno_ret);
+		for (size_t k = 0; ok && r->names && r->names[k]; k++)
+			ok = key_add(&key, &len, "name %s\n", r->names[k]);
+		for (size_t k = 0; ok && k < r->n_args; k++)
+			ok = key_add(&key, &len, "arg %u %d %llu %llu\n", r->args[k].index,
+				     (int)r->args[k].op, (unsigned long long)r->args[k].value,
+				     (unsigned long long)r->args[k].value_two);
+	}
+	if (!ok) {
+		free(key);
+		return NULL;
+	}
+	return key;
+}
+
+/* FNV-1a: only names the cache file; the full key inside decides. */
+static uint64_t key_hash(const char *key)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *key; key++)
+		h = (h ^ (unsigned char)*key) * 0x100000001b3ULL;
+	return h;
+}
+
+/* A cached program for key, or -1 (absent, other key, damaged). */
+static int cache_read(const char *path, const char *key, void **bpf, size_t *n)
+{
+	cleanup_free char *buf = NULL;
+	size_t len = 0, klen = strlen(key) + 1;
+
+	if (berth_read_file(path, &buf, &len, NULL) < 0)
+		return -1;
+	if (len <= klen || memcmp(buf, key, klen) != 0 ||
+	    (len - klen) % sizeof(struct sock_filter) != 0 ||
+	    (len - klen) / sizeof(struct sock_filter) > BPF_MAXINSNS)
+		return -1;
+	*bpf = malloc(len - klen);
+	if (*bpf == NULL)
+		return -1;
+	memcpy(*bpf, buf + klen, len - klen);
+	*n = (len - klen) / sizeof(struct sock_filter);
+	return 0;
+}
+
+int berth_seccomp_prepare(struct berth_seccomp *sc, const char *cache_dir, berth_error_t *err)
+{
+	cleanup_free char *key = NULL, *path = NULL, *blob = NULL;
+	size_t klen, size;
+
+	if (sc->bpf)
+		return 0;
+	key = cache_dir ? cache_key(sc) : NULL;
+	if (key) {
+		if (asprintf(&path, "%s/%016llx.bpf", cache_dir,
+			     (unsigned long long)key_hash(key)) < 0)
+			path = NULL;
+		if (path && cache_read(path, key, &sc->bpf, &sc->n_insns) == 0)
+			return 0;
+	}
+	if (berth_seccomp_compile(sc, &sc->bpf, &sc->n_insns, err) < 0)
+		return -1;
+	if (!path)
+		return 0;
+	/* Best effort: a cache that cannot be written only costs the next compile. */
+	klen = strlen(key) + 1;
+	size = klen + sc->n_insns * sizeof(struct sock_filter);
+	blob = malloc(size);
+	if (blob && berth_mkdir_p(cache_dir, 0700, NULL) == 0) {
+		memcpy(blob, key, klen);
+		memcpy(blob + klen, sc->bpf, size - klen);
+		berth_write_file_atomic(path, blob, size, 0600, false, NULL);
+	}
+	return 0;
+}
+
 int berth_seccomp_load(const struct berth_seccomp *sc, int *notify_fd, berth_error_t *err)
 {
-	cleanup_free void *bpf = NULL;
+	cleanup_free void *own = NULL;
 	struct sock_fprog prog;
 	unsigned long flags = sc->flags;
-	size_t n = 0;
+	size_t n = sc->n_insns;
 	long ret;
 
 	*notify_fd = -1;
-	if (berth_seccomp_compile(sc, &bpf, &n, err) < 0)
+	if (sc->bpf == NULL && berth_seccomp_compile(sc, &own, &n, err) < 0)
 		return -1;
 	prog.len = (unsigned short)n;
-	prog.filter = bpf;
+	prog.filter = sc->bpf ? sc->bpf : own;
 	if (sc->uses_notify) {
 		flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
 		/* With a listener, TSYNC reports a failure as ESRCH instead of a TID. */

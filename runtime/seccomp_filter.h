@@ -97,6 +97,8 @@ struct berth_seccomp {
 	struct berth_seccomp_rule *rules;
 	size_t n_rules;
 	bool uses_notify; /* some rule has SCMP_ACT_NOTIFY */
+	void *bpf;        /* compiled program (struct sock_filter[]), set by prepare */
+	size_t n_insns;
 };
 
 /*
@@ -112,7 +114,19 @@ static inline void cleanup_seccompp(struct berth_seccomp **s)
 #define cleanup_seccomp __attribute__((cleanup(cleanup_seccompp)))
 
 /*
- * Compile sc and load it into the calling thread (all threads with
+ * Optional, on the host before clone: compile sc now (into sc->bpf), so that
+ * berth_seccomp_load() in the container process only loads it.  With
+ * cache_dir (e.g. "<--root>/seccomp-cache", created 0700) the program is
+ * kept there and reused by later containers with the same profile: the file
+ * holds the full description of the filter it was built from and is used
+ * only when that matches exactly (else rebuilt and replaced), so a
+ * collision or a damaged file can only cost a compile.  Multi-architecture
+ * profiles (containerd's, podman's) take tens of milliseconds to compile.
+ */
+int berth_seccomp_prepare(struct berth_seccomp *sc, const char *cache_dir, berth_error_t *err);
+
+/*
+ * Compile sc (unless berth_seccomp_prepare() did) and load it into the calling thread (all threads with
  * SECCOMP_FILTER_FLAG_TSYNC).  *notify_fd receives the listener fd
  * (O_CLOEXEC) when sc->uses_notify, else -1.  Does not set no_new_privs:
  * without it the caller needs CAP_SYS_ADMIN (see the order above).

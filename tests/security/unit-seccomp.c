@@ -5,7 +5,9 @@
  * children (errno, errnoRet, kill, trap, argument conditions, TSYNC,
  * /proc/self/status), and SCMP_ACT_NOTIFY with a listener at listenerPath.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
@@ -812,6 +814,140 @@ TEST(send_listener_fails_cleanly_without_a_listener)
 	EXPECT_SUBSTR(err->msg, "seccomp listener \"/tmp/berth-test-no-such-dir/l.sock\": connect");
 	EXPECT_SUBSTR(err->msg, "No such file or directory");
 	berth_error_release(&err);
+}
+
+/* --- compiling ahead, and the program cache ------------------------------- */
+
+static const char mkdir_profile[] =
+	"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_X86_64\","
+	"\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\"],\"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\"],"
+	"\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":13}]}";
+
+static int child_load_prepared(void *sc)
+{
+	berth_error_t err = NULL;
+	int fd = -1;
+
+	if (berth_seccomp_load(sc, &fd, &err) < 0)
+		return 2;
+	if (mkdir("/tmp/berth-test-never-made", 0700) == 0)
+		return 3;
+	return errno == 13 ? 0 : 4;
+}
+
+/* The one *.bpf file in dir: its inode and size; 0 when there is not exactly one. */
+static ino_t cache_file(const char *dir, char *path, size_t size)
+{
+	DIR *d cleanup_closedir = opendir(dir);
+	struct dirent *e;
+	struct stat st;
+	int found = 0;
+
+	while (d && (e = readdir(d)) != NULL) {
+		if (!strstr(e->d_name, ".bpf"))
+			continue;
+		found++;
+		if ((size_t)snprintf(path, size, "%s/%s", dir, e->d_name) >= size)
+			return 0;
+	}
+	if (found != 1 || stat(path, &st) < 0)
+		return 0;
+	return st.st_ino;
+}
+
+FIXTURE(cache)
+{
+	char dir[64];
+};
+
+FIXTURE_SETUP(cache)
+{
+	snprintf(self->dir, sizeof(self->dir), "/tmp/berth-test.XXXXXX");
+	ASSERT_NE(mkdtemp(self->dir), NULL);
+}
+
+FIXTURE_TEARDOWN(cache)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", self->dir);
+	if (system(cmd) != 0)
+		TH_LOG("cannot remove %s", self->dir);
+}
+
+TEST_F(cache, prepared_program_is_the_compiled_one_and_loads)
+{
+	struct berth_seccomp *sc cleanup_seccomp = NULL;
+	cleanup_free char *msg = NULL;
+	cleanup_free void *bpf = NULL;
+	berth_error_t err = NULL;
+	size_t n = 0;
+
+	ASSERT_EQ(parse_text(mkdir_profile, &sc, &msg), 0);
+	ASSERT_EQ(berth_seccomp_compile(sc, &bpf, &n, &err), 0);
+	ASSERT_EQ(berth_seccomp_prepare(sc, NULL, &err), 0);
+	ASSERT_EQ(sc->n_insns, n);
+	EXPECT_EQ(memcmp(sc->bpf, bpf, n * sizeof(struct sock_filter)), 0);
+	EXPECT_CHILD_SUCCEEDS(child_load_prepared, sc);
+}
+
+TEST_F(cache, second_container_reuses_the_cached_program)
+{
+	struct berth_seccomp *a cleanup_seccomp = NULL, *b cleanup_seccomp = NULL;
+	cleanup_free char *m1 = NULL, *m2 = NULL;
+	berth_error_t err = NULL;
+	char cdir[96], path[600];
+	struct stat st;
+	ino_t ino;
+
+	snprintf(cdir, sizeof(cdir), "%s/seccomp-cache", self->dir);
+	ASSERT_EQ(parse_text(mkdir_profile, &a, &m1), 0);
+	ASSERT_EQ(parse_text(mkdir_profile, &b, &m2), 0);
+	ASSERT_EQ(berth_seccomp_prepare(a, cdir, &err), 0);
+	ASSERT_EQ(stat(cdir, &st), 0);
+	EXPECT_EQ(st.st_mode & 0777, 0700);
+	ino = cache_file(cdir, path, sizeof(path));
+	ASSERT_NE(ino, 0);
+	/* A rebuild would replace the file (atomic rename): same inode means it was read. */
+	ASSERT_EQ(berth_seccomp_prepare(b, cdir, &err), 0);
+	EXPECT_EQ(cache_file(cdir, path, sizeof(path)), ino);
+	ASSERT_EQ(b->n_insns, a->n_insns);
+	EXPECT_EQ(memcmp(a->bpf, b->bpf, a->n_insns * sizeof(struct sock_filter)), 0);
+	EXPECT_CHILD_SUCCEEDS(child_load_prepared, b);
+}
+
+TEST_F(cache, damaged_or_foreign_cache_files_are_rebuilt)
+{
+	struct berth_seccomp *a cleanup_seccomp = NULL, *b cleanup_seccomp = NULL;
+	struct berth_seccomp *c cleanup_seccomp = NULL;
+	cleanup_free char *m1 = NULL, *m2 = NULL, *m3 = NULL;
+	berth_error_t err = NULL;
+	char path[600];
+	ino_t ino;
+	int fd;
+
+	ASSERT_EQ(parse_text(mkdir_profile, &a, &m1), 0);
+	ASSERT_EQ(berth_seccomp_prepare(a, self->dir, &err), 0);
+	ino = cache_file(self->dir, path, sizeof(path));
+	ASSERT_NE(ino, 0);
+	/* Cut the program short: the next prepare must rebuild, not load garbage. */
+	fd = open(path, O_WRONLY);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(ftruncate(fd, (off_t)strlen("berth-seccomp 1\n") + 5), 0);
+	close(fd);
+	ASSERT_EQ(parse_text(mkdir_profile, &b, &m2), 0);
+	ASSERT_EQ(berth_seccomp_prepare(b, self->dir, &err), 0);
+	ASSERT_EQ(b->n_insns, a->n_insns);
+	EXPECT_EQ(memcmp(a->bpf, b->bpf, a->n_insns * sizeof(struct sock_filter)), 0);
+	EXPECT_NE(cache_file(self->dir, path, sizeof(path)), ino);
+	EXPECT_CHILD_SUCCEEDS(child_load_prepared, b);
+	/* Another profile gets its own file. */
+	ASSERT_EQ(parse_text("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":"
+			     "[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":14}]}",
+			     &c, &m3),
+		  0);
+	ASSERT_EQ(berth_seccomp_prepare(c, self->dir, &err), 0);
+	EXPECT_EQ(cache_file(self->dir, path, sizeof(path)), 0); /* now two files */
 }
 
 TEST(features_lists_actions_operators_archs_and_flags)
