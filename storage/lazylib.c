@@ -18,6 +18,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/types.h>
 
 enum { LIB_CURL, LIB_ARCHIVE };
 
@@ -131,8 +132,8 @@ LAZY(LIB_ARCHIVE, void, archive_entry_free, (struct archive_entry * e), (e))
 LAZY(LIB_ARCHIVE, const char *, archive_entry_pathname, (struct archive_entry * e), (e))
 LAZY(LIB_ARCHIVE, const char *, archive_entry_hardlink, (struct archive_entry * e), (e))
 LAZY(LIB_ARCHIVE, const char *, archive_entry_symlink, (struct archive_entry * e), (e))
-LAZY(LIB_ARCHIVE, __LA_MODE_T, archive_entry_filetype, (struct archive_entry * e), (e))
-LAZY(LIB_ARCHIVE, __LA_MODE_T, archive_entry_mode, (struct archive_entry * e), (e))
+LAZY(LIB_ARCHIVE, mode_t, archive_entry_filetype, (struct archive_entry * e), (e))
+LAZY(LIB_ARCHIVE, mode_t, archive_entry_mode, (struct archive_entry * e), (e))
 LAZY(LIB_ARCHIVE, la_int64_t, archive_entry_uid, (struct archive_entry * e), (e))
 LAZY(LIB_ARCHIVE, la_int64_t, archive_entry_gid, (struct archive_entry * e), (e))
 LAZY(LIB_ARCHIVE, la_int64_t, archive_entry_size, (struct archive_entry * e), (e))
@@ -149,7 +150,7 @@ LAZY(LIB_ARCHIVE, void, archive_entry_set_pathname, (struct archive_entry * e, c
 LAZY(LIB_ARCHIVE, void, archive_entry_set_hardlink, (struct archive_entry * e, const char *s), (e, s))
 LAZY(LIB_ARCHIVE, void, archive_entry_set_symlink, (struct archive_entry * e, const char *s), (e, s))
 LAZY(LIB_ARCHIVE, void, archive_entry_set_filetype, (struct archive_entry * e, unsigned int t), (e, t))
-LAZY(LIB_ARCHIVE, void, archive_entry_set_perm, (struct archive_entry * e, __LA_MODE_T m), (e, m))
+LAZY(LIB_ARCHIVE, void, archive_entry_set_perm, (struct archive_entry * e, mode_t m), (e, m))
 LAZY(LIB_ARCHIVE, void, archive_entry_set_size, (struct archive_entry * e, la_int64_t s), (e, s))
 LAZY(LIB_ARCHIVE, void, archive_entry_set_mtime, (struct archive_entry * e, time_t t, long ns),
      (e, t, ns))
