@@ -826,8 +826,19 @@ int berth_container_destroy(struct berth_container *c, berth_error_t *err)
 			return berth_error(err, EBUSY, "container `%s`: init did not exit after SIGKILL",
 					   c->id);
 	}
-	if (c->cgroup && berth_cgroup_destroy(c->cgroup, err) < 0)
-		return berth_error_wrap(err, "delete `%s`", c->id);
+	if (c->cgroup) {
+		pid_t *pids = NULL;
+		size_t n = 0;
+
+		/* processes that outlived the init (no pid namespace, or exec'd ones) */
+		if (berth_cgroup_pids(c->cgroup, &pids, &n, &warn) == 0 && n > 0 &&
+		    berth_cgroup_kill(c->cgroup, SIGKILL, &warn) < 0)
+			berth_error_release(&warn);
+		berth_error_release(&warn);
+		free(pids);
+		if (berth_cgroup_destroy(c->cgroup, err) < 0)
+			return berth_error_wrap(err, "delete `%s`", c->id);
+	}
 	text = berth_container_state_text(c, BERTH_STATUS_STOPPED);
 	if (text && c->config && berth_hooks_run(c->config, BERTH_HOOK_POSTSTOP, text, &warn) < 0) {
 		fprintf(stderr, "berth: warning: %s\n", warn->msg);

@@ -3,7 +3,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 need_root
 . "$(dirname "$0")/rt.sh"
-plan 25
+plan 31
 
 bun=$(rt_bundle target sleep 1000)
 rt_jq "$bun" '.hostname = "bt-rt-exec" | .process.env += ["FROM_CONFIG=yes"] | .process.cwd = "/root"'
@@ -49,3 +49,21 @@ is "$(grep -E '^[0-9]+:memory:' /proc/$epid/cgroup)" "$(grep -E '^[0-9]+:memory:
 rt_err b exec $id /nonexistent/prog
 is "$RT_ERR" "berth: exec \`$id\`: exec \`/nonexistent/prog\`: No such file or directory" "missing program: clear error"
 ok "delete -f kills exec'd processes too" b delete -f $id
+
+# exec into a container with its own user namespace
+chmod 755 "$RT_TMP"
+ubun=$(rt_bundle userns sleep 1000)
+rt_jq "$ubun" '.linux.namespaces += [{"type": "user"}] |
+	.linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] |
+	.linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] |
+	del(.mounts[] | select(.type == "cgroup")) | .root.readonly = false'
+ok "run -d in a user namespace" b run -d -b "$ubun" bt-rt-exec-user
+upid=$(b state bt-rt-exec-user | jq -r .pid)
+out=$(b exec --user 1000:1000 bt-rt-exec-user sh -c 'readlink /proc/self/ns/user; id -u; cat /proc/self/uid_map')
+is "$(head -1 <<<"$out")" "$(readlink /proc/$upid/ns/user)" "exec joins the user namespace"
+has_line "$out" "1000" "--user inside the user namespace"
+has_re "$out" "^ +0 +100000 +65536$" "the container's uid map"
+ok "delete -f" b delete -f bt-rt-exec-user
+
+# processes that outlive the init are killed by delete
+ok "nothing left" rt_nothing_left bt-rt-exec-user

@@ -3,7 +3,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 need_root
 . "$(dirname "$0")/rt.sh"
-plan 53
+plan 57
 
 bun=$(rt_bundle sleeper sleep 1000)
 id=bt-rt-life
@@ -87,3 +87,12 @@ rt_err b state bt-rt-missing
 is "$RT_ERR" "berth: state: container \`bt-rt-missing\` does not exist" "state of a missing container"
 rt_err b kill bt-rt-missing
 is "$RT_ERR" "berth: kill: container \`bt-rt-missing\` does not exist" "kill of a missing container"
+
+# without a pid namespace, processes outlive the init: delete kills them with the cgroup
+nopid=$(rt_bundle nopid sh -c 'sleep 1001 & echo $! > /tmp/bg; sleep 0.5')
+rt_jq "$nopid" 'del(.linux.namespaces[] | select(.type == "pid")) | .root.readonly = false'
+ok "run a container without pid namespace" b run --keep -b "$nopid" bt-rt-life-nopid
+bg=$(pgrep -f '^sleep 1001$')
+ok "its background process outlived the init" test -n "$bg"
+ok "delete the stopped container" b delete bt-rt-life-nopid
+ok "the leftover process was killed with the cgroup" rt_gone "${bg:-0}"
