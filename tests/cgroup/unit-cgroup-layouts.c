@@ -198,4 +198,61 @@ TEST_F(view, pure_v1_lifecycle)
 	EXPECT_EQ(cgt_exists_anywhere(self->path, buf, sizeof(buf)), NULL);
 }
 
+/* In a child: mount the container's cgroup at dir and check what shows. */
+static int mount_and_look(struct _fixture_view *self, const char *dir, bool cgroupns)
+{
+	berth_error_t err = NULL;
+	char buf[512], path[256];
+
+	if (cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+		return 30;
+	if (berth_cgroup_mount(self->cg, dir, MS_RDONLY | MS_NOSUID | MS_NODEV, cgroupns, &err) <
+	    0) {
+		printf("# mount: %s\n", err->msg);
+		return 31;
+	}
+	snprintf(path, sizeof(path), "%s/hugetlb.2MB.max", dir);
+	if (strcmp(cgt_read(path, buf, sizeof(buf)), "4194304") != 0)
+		return 32;
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	cgt_read(path, buf, sizeof(buf));
+	if (atoi(buf) != getpid() || strchr(buf, '\n'))
+		return 33; /* the mount shows the container's cgroup: this process alone */
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	if (mkdir(path, 0755) == 0 || errno != EROFS)
+		return 34;
+	return 0;
+}
+
+TEST_F(view, pure_v2_mount_bind_and_cgroupns)
+{
+	char msg[512], dir[64];
+	int gate = -1, status = 0;
+	berth_error_t err = NULL;
+
+	ASSERT_EQ(make_v2_view(), 0);
+	ASSERT_EQ(create(self,
+			 "{\"hugepageLimits\": [{\"pageSize\": \"2MB\", \"limit\": 4194304}]}", 0,
+			 msg, sizeof(msg)),
+		  0);
+	/* A tmpfs of this namespace holds the mount points: nothing to clean on the host. */
+	ASSERT_EQ(mount("tmpfs", "/mnt", "tmpfs", 0, NULL), 0);
+	snprintf(dir, sizeof(dir), "/mnt/a");
+	ASSERT_EQ(mkdir(dir, 0755), 0);
+	ASSERT_EQ(mkdir("/mnt/b", 0755), 0);
+	self->child = cgt_fork_gated(&gate);
+	if (self->child == 0) {
+		int ret = mount_and_look(self, "/mnt/a", false);
+
+		_exit(ret ? ret : mount_and_look(self, "/mnt/b", true));
+	}
+	ASSERT_GT(self->child, 0);
+	ASSERT_EQ(berth_cgroup_enter(self->cg, self->child, &err), 0);
+	cgt_open_gate(gate);
+	ASSERT_EQ(waitpid(self->child, &status, 0), self->child);
+	self->child = 0;
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
 TEST_MAIN()

@@ -763,4 +763,49 @@ TEST_F(cg, mount_shows_own_cgroup_per_hierarchy)
 	EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
+TEST_F(cg, mount_with_cgroupns_shows_the_container_cgroup_as_root)
+{
+	int gate = -1, status = 0;
+	berth_error_t err = NULL;
+
+	ASSERT_EQ(make(self, "{\"memory\": {\"limit\": 41943040}}", 0), 0);
+	snprintf(self->tmp, sizeof(self->tmp), "/tmp/berth-test.cgns-%d", (int)getpid());
+	ASSERT_EQ(mkdir(self->tmp, 0755), 0);
+	self->child[0] = cgt_fork_gated(&gate);
+	if (self->child[0] == 0) {
+		char buf[4096], path[256];
+
+		/* In the cgroup now: a new cgroup namespace is rooted at it. */
+		if (unshare(CLONE_NEWNS | CLONE_NEWCGROUP) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+			_exit(20);
+		if (berth_cgroup_mount(self->cg, self->tmp, MS_NOSUID | MS_NODEV | MS_NOEXEC, true,
+				       &err) < 0) {
+			printf("# mount: %s\n", err->msg);
+			_exit(21);
+		}
+		snprintf(path, sizeof(path), "%s/memory/memory.limit_in_bytes", self->tmp);
+		if (strcmp(cgt_read(path, buf, sizeof(buf)), "41943040") != 0)
+			_exit(22);
+		/* The container's own cgroup is the root: no parent directory shows. */
+		snprintf(path, sizeof(path), "%s/memory%s", self->tmp, self->parent);
+		if (cgt_is_dir(path))
+			_exit(23);
+		snprintf(path, sizeof(path), "%s/unified/cgroup.procs", self->tmp);
+		if (access(path, F_OK) < 0)
+			_exit(24);
+		cgt_read("/proc/self/cgroup", buf, sizeof(buf));
+		if (strstr(buf, "bt-cg-") || !strstr(buf, ":memory:/"))
+			_exit(25);
+		_exit(0);
+	}
+	ASSERT_GT(self->child[0], 0);
+	ASSERT_EQ(berth_cgroup_enter(self->cg, self->child[0], &err), 0);
+	cgt_open_gate(gate);
+	ASSERT_EQ(waitpid(self->child[0], &status, 0), self->child[0]);
+	self->child[0] = 0;
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
 TEST_MAIN()
