@@ -4,7 +4,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
 need_root
-for c in skopeo jq runc; do
+for c in skopeo jq; do
 	command -v $c >/dev/null || skip_all "$c not installed (ci/deps test)"
 done
 plan 16
@@ -49,8 +49,8 @@ is "$(bctl image ls --format json | jq -r '.[] | select(.name == "docker.io/libr
 	docker.io/library/busybox:latest "the default image is named busybox"
 jq '.process.args = ["sh", "-c", "echo default-image-ok"]' "$t/bb/config.json" > "$t/c.json" &&
 	mv "$t/c.json" "$t/bb/config.json"
-out=$(cd "$t/bb" && runc --root "$t/runc" run bt-storage-imp-$$ 2>&1)
-defer "runc --root '$t/runc' delete -f bt-storage-imp-$$"
+out=$(cd "$t/bb" && "$BERTH" --root "$t/state" run bt-storage-imp-$$ 2>&1)
+defer "'$BERTH' --root '$t/state' delete -f bt-storage-imp-$$"
 is "$out" default-image-ok "the default image runs"
 id1=$(bctl image inspect busybox | jq -r '.[0].id')
 root2=$t/root2

@@ -108,6 +108,27 @@ make_layout() {
 	echo "$man"
 }
 
+# make_index LAYOUT TAG SRC-LAYOUT... — an OCI layout whose TAG is an image index over the
+# (single) manifests of the SRC layouts, with their platforms.  Prints the index digest.
+make_index() {
+	local layout=$1 tag=$2 src ms="[]" tmp size dg
+	shift 2
+	mkdir -p "$layout/blobs/sha256"
+	for src in "$@"; do
+		cp -n "$src"/blobs/sha256/* "$layout/blobs/sha256/"
+		ms=$(jq -c --argjson m "$(jq -c '.manifests[0] | del(.annotations)' "$src/index.json")" '. + [$m]' <<<"$ms")
+	done
+	tmp=$(mktemp /tmp/berth-test.XXXXXX)
+	jq -cn --argjson m "$ms" '{schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: $m}' > "$tmp"
+	size=$(stat -c %s "$tmp")
+	dg=$(layout_blob "$layout" "$tmp")
+	echo '{"imageLayoutVersion": "1.0.0"}' > "$layout/oci-layout"
+	jq -cn --arg d "$dg" --argjson s "$size" --arg t "$tag" '{schemaVersion: 2, manifests: [{
+		mediaType: "application/vnd.oci.image.index.v1+json", digest: $d, size: $s,
+		annotations: {"org.opencontainers.image.ref.name": $t}}]}' > "$layout/index.json"
+	echo "$dg"
+}
+
 # push LAYOUT TAG DEST [skopeo args]: push the layout's image to a docker:// destination.
 push() {
 	local layout=$1 tag=$2 dest=$3; shift 3

@@ -5,10 +5,10 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
 need_root
-for c in docker-registry skopeo jq setfattr zstd runc python3; do
+for c in docker-registry skopeo jq setfattr zstd python3; do
 	command -v $c >/dev/null || skip_all "$c not installed (ci/deps test)"
 done
-plan 41
+plan 49
 
 t=$(tap_tmpdir)
 root=$t/root
@@ -37,9 +37,9 @@ is "$(jq -r '.process.env | join(" ")' "$t/bundle/config.json")" \
 is "$(jq -r '.annotations["org.test"]' "$t/bundle/config.json")" yes "image labels become annotations"
 jq '.process.args = ["sh", "-c", "echo from-image; echo pid=$$"]' \
 	"$t/bundle/config.json" > "$t/c.json" && mv "$t/c.json" "$t/bundle/config.json"
-out=$(cd "$t/bundle" && runc --root "$t/runc" run bt-storage-reg-$$ 2>&1)
-defer "runc --root '$t/runc' delete -f bt-storage-reg-$$"
-like "$out" "from-image" "the unpacked bundle runs (runc run)"
+out=$(cd "$t/bundle" && "$BERTH" --root "$t/state" run bt-storage-reg-$$ 2>&1)
+defer "'$BERTH' --root '$t/state' delete -f bt-storage-reg-$$"
+like "$out" "from-image" "the unpacked bundle runs (berth run)"
 like "$out" "pid=1" "the bundle's process is pid 1 in its own pid namespace"
 
 # --- layers on disk: overlay whiteouts and opaque dirs, one dir per diff_id ---
@@ -98,9 +98,30 @@ wait $p1; r1=$?; wait $p2; r2=$?
 is "$r1 $r2" "0 0" "two concurrent pulls both succeed"
 is "$(grep -c 'GET /v2/img/blobs/' "$t/access.log")" 2 "each blob (config, layer) downloaded once"
 
-# --- platforms ---
+# --- platforms: single-platform images, OCI indexes and Docker manifest lists ---
 make_layout "$t/arm" arm arm64 gzip "$t/up" >/dev/null
 push "$t/arm" arm "$reg/armonly:1"
 out=$(bctl image pull -q "$reg/armonly:1" 2>&1)
 like "$out" "no manifest for linux/amd64 \(available: linux/arm64\)" "image for another architecture only: clear error"
 ok "--platform linux/arm64 pulls it" quiet bctl image pull -q --platform linux/arm64 "$reg/armonly:1"
+make_index "$t/armidx" a "$t/arm" >/dev/null
+push "$t/armidx" a "$reg/armidx:1" --all
+out=$(bctl image pull -q "$reg/armidx:1" 2>&1)
+like "$out" "no manifest for linux/amd64 \(available: linux/arm64\)" "index with another architecture only: clear error"
+make_layout "$t/amd" amd amd64 gzip "$t/lo" >/dev/null
+make_index "$t/multi" m "$t/arm" "$t/amd" >/dev/null
+amd_id=$(jq -r .config.digest "$t/amd/blobs/sha256/$(jq -r '.manifests[0].digest' "$t/amd/index.json" | cut -d: -f2)")
+arm_id=$(jq -r .config.digest "$t/arm/blobs/sha256/$(jq -r '.manifests[0].digest' "$t/arm/index.json" | cut -d: -f2)")
+push "$t/multi" m "$reg/multi:oci" --all
+is "$(bctl image pull -q "$reg/multi:oci")" "$amd_id" "OCI index: linux/amd64 chosen by default"
+is "$(bctl image pull -q --platform linux/arm64 "$reg/multi:oci")" "$arm_id" "OCI index: --platform linux/arm64 chosen"
+push "$t/multi" m "$reg/multi:docker" --all --format v2s2
+is "$(curl -s -H 'Accept: application/vnd.docker.distribution.manifest.list.v2+json' \
+	"http://$reg/v2/multi/manifests/docker" | jq -r .mediaType)" \
+	application/vnd.docker.distribution.manifest.list.v2+json "the registry holds a Docker manifest list"
+id=$(bctl image pull -q "$reg/multi:docker")
+is "$(bctl image inspect "$reg/multi:docker" | jq -r '.[0].config.architecture')" amd64 \
+	"Docker manifest list + schema 2 manifests: linux/amd64 pulled"
+digest=$(bctl image inspect "$reg/multi:docker" | jq -r '.[0].digest')
+ok "pull by digest (name@sha256:...)" quiet bctl image pull "$reg/multi@$digest"
+is "$(bctl image inspect "$reg/multi@$digest" | jq -r '.[0].id')" "$id" "the digest reference names the same image"
