@@ -17,7 +17,12 @@
 
 struct cr_dump_opts {
 	bool leave_running; /* resume the tree after the dump (else it is killed) */
-	bool frozen;        /* the tree is held by a cgroup freezer: seize only */
+	/*
+	 * When the tree is held by a cgroup freezer: called once every thread
+	 * is seized, to thaw it (the threads then stop under ptrace).
+	 */
+	int (*thaw)(void *arg, berth_error_t *err);
+	void *thaw_arg;
 };
 
 struct cr_stats {

@@ -24,6 +24,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -83,6 +84,7 @@ struct dctx {
 	struct cr_stats *st;
 	char *pagebuf;
 	size_t pagebuf_len;
+	bool thawed;
 };
 
 static uint64_t now_ns(void)
@@ -125,7 +127,7 @@ static bool has_thread(const struct dproc *p, pid_t tid)
 }
 
 /* Seize the threads of p not seized yet; *changed when there were some. */
-static int seize_threads(struct dproc *p, bool *changed, berth_error_t *err)
+static int seize_threads(struct dproc *p, bool frozen, bool *changed, berth_error_t *err)
 {
 	char path[64];
 	cleanup_closedir DIR *d = NULL;
@@ -142,7 +144,8 @@ static int seize_threads(struct dproc *p, bool *changed, berth_error_t *err)
 			return berth_error_errno(err, ENOMEM, "process %d", p->pid);
 		p->threads[0].tid = p->pid;
 		p->nthreads = 1;
-		if (cr_seize(&p->threads[0], SEIZE_OPTS, err) < 0) {
+		if ((frozen ? cr_seize_start(&p->threads[0], SEIZE_OPTS, err)
+			    : cr_seize(&p->threads[0], SEIZE_OPTS, err)) < 0) {
 			if (err && *err && (*err)->errnum == EPERM)
 				return berth_error(err, EPERM,
 						   "process %d: unsupported resource: it is being "
@@ -165,7 +168,8 @@ static int seize_threads(struct dproc *p, bool *changed, berth_error_t *err)
 		memset(&n[p->nthreads], 0, sizeof(*n));
 		n[p->nthreads].tid = tid;
 		p->nthreads++;
-		if (cr_seize(&n[p->nthreads - 1], SEIZE_OPTS, err) < 0) {
+		if ((frozen ? cr_seize_start(&n[p->nthreads - 1], SEIZE_OPTS, err)
+			    : cr_seize(&n[p->nthreads - 1], SEIZE_OPTS, err)) < 0) {
 			if (kill(tid, 0) < 0 && errno == ESRCH) { /* exited meanwhile */
 				p->nthreads--;
 				continue;
@@ -202,21 +206,32 @@ static int collect_children(struct dctx *c, struct dproc *p, bool *changed, bert
 	return 0;
 }
 
-static int freeze_tree(struct dctx *c, pid_t root, berth_error_t *err)
+static int freeze_tree(struct dctx *c, pid_t root, const struct cr_dump_opts *o,
+		       berth_error_t *err)
 {
-	bool changed = true;
+	bool changed = true, frozen = o->thaw != NULL;
 
 	if (add_proc(c, root, err) < 0)
 		return -1;
 	while (changed) {
 		changed = false;
 		for (int i = 0; i < c->nprocs; i++) {
-			if (seize_threads(&c->procs[i], &changed, err) < 0)
+			if (seize_threads(&c->procs[i], frozen, &changed, err) < 0)
 				return -1;
 			if (collect_children(c, &c->procs[i], &changed, err) < 0)
 				return -1;
 		}
 	}
+	if (!frozen)
+		return 0;
+	/* Frozen, the tree could not change; thawed, every thread stops for us. */
+	c->thawed = true;
+	if (o->thaw(o->thaw_arg, err) < 0)
+		return -1;
+	for (int i = 0; i < c->nprocs; i++)
+		for (int t = 0; t < c->procs[i].nthreads; t++)
+			if (cr_seize_wait(&c->procs[i].threads[t], err) < 0)
+				return berth_error_wrap(err, "process %d", c->procs[i].pid);
 	return 0;
 }
 
@@ -233,14 +248,31 @@ static void release_tree(struct dctx *c, bool kill_it)
 		}
 		if (kill_it && p->nthreads)
 			kill(p->pid, SIGKILL);
-		for (int t = 0; t < p->nthreads; t++) {
-			if (kill_it) {
-				ptrace(PTRACE_DETACH, p->threads[t].tid, 0, 0);
-				p->threads[t].seized = false;
-			} else {
-				cr_release(&p->threads[t], NULL);
+		for (int t = 0; t < p->nthreads && !kill_it; t++)
+			cr_release(&p->threads[t], NULL);
+	}
+	/*
+	 * Killed tracees stay zombies for their tracer until it has waited for
+	 * them, and a pid namespace's init waits for all of them: reap in any order.
+	 */
+	for (int round = 0, left = 1; kill_it && left && round < 10000; round++) {
+		left = 0;
+		for (int i = 0; i < c->nprocs; i++)
+			for (int t = 0; t < c->procs[i].nthreads; t++) {
+				struct cr_thread *th = &c->procs[i].threads[t];
+				int st;
+				pid_t r;
+
+				if (!th->seized)
+					continue;
+				r = waitpid(th->tid, &st, __WALL | WNOHANG);
+				if (r < 0 || (r == th->tid && (WIFEXITED(st) || WIFSIGNALED(st))))
+					th->seized = false;
+				else
+					left++;
 			}
-		}
+		if (left)
+			usleep(1000);
 	}
 }
 
@@ -1255,7 +1287,7 @@ int cr_dump_tree(pid_t pid, const char *imgdir, const struct cr_dump_opts *o, st
 		return berth_error_errno(err, errno, "page buffer");
 	}
 	t0 = now_ns();
-	ret = freeze_tree(&c, pid, err);
+	ret = freeze_tree(&c, pid, o, err);
 	if (ret == 0)
 		ret = dump_all(&c, err);
 	c.st->nproc = c.nprocs;
@@ -1264,6 +1296,8 @@ int cr_dump_tree(pid_t pid, const char *imgdir, const struct cr_dump_opts *o, st
 	c.st->nfiles = c.nfiles;
 	if (ret < 0)
 		unlinkat(c.dirfd, "inventory.img", 0);
+	if (o->thaw && !c.thawed)
+		o->thaw(o->thaw_arg, NULL);
 	release_tree(&c, ret == 0 && !o->leave_running);
 	c.st->frozen_ns = now_ns() - t0;
 	cr_img_close(&c.filesimg);

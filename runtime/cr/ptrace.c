@@ -39,13 +39,25 @@ static int wait_stop(pid_t tid, int *status, berth_error_t *err)
 
 int cr_seize(struct cr_thread *t, unsigned long options, berth_error_t *err)
 {
-	int status;
+	if (cr_seize_start(t, options, err) < 0)
+		return -1;
+	return cr_seize_wait(t, err);
+}
 
+int cr_seize_start(struct cr_thread *t, unsigned long options, berth_error_t *err)
+{
 	if (ptrace(PTRACE_SEIZE, t->tid, 0, options) < 0)
 		return berth_error_errno(err, errno, "seize thread %d", t->tid);
 	t->seized = true;
 	if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0)
 		return berth_error_errno(err, errno, "interrupt thread %d", t->tid);
+	return 0;
+}
+
+int cr_seize_wait(struct cr_thread *t, berth_error_t *err)
+{
+	int status;
+
 	for (;;) {
 		if (wait_stop(t->tid, &status, err) < 0)
 			return -1;
@@ -60,6 +72,7 @@ int cr_seize(struct cr_thread *t, unsigned long options, berth_error_t *err)
 	if (cr_get_regs(t->tid, &t->regs, err) < 0)
 		return -1;
 	cr_fold_restart(&t->regs);
+	t->stopped = true;
 	return 0;
 }
 
@@ -67,6 +80,11 @@ int cr_release(struct cr_thread *t, berth_error_t *err)
 {
 	if (!t->seized)
 		return 0;
+	if (!t->stopped && cr_seize_wait(t, NULL) < 0) {
+		ptrace(PTRACE_DETACH, t->tid, 0, 0);
+		t->seized = false;
+		return 0;
+	}
 	if (cr_set_regs(t->tid, &t->regs, err) < 0)
 		return -1;
 	if (t->has_sig) {

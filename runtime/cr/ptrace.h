@@ -19,6 +19,7 @@ struct cr_thread {
 	pid_t tid;          /* in our pid namespace */
 	pid_t vtid;         /* in the process's own pid namespace */
 	bool seized;
+	bool stopped; /* in a ptrace stop, regs read */
 	struct user_regs_struct regs; /* as found (syscall restart folded in) */
 	unsigned long syscall_ip; /* address of a `syscall` instruction in the tracee */
 	bool has_sig;             /* a signal caught in delivery while stopping */
@@ -30,6 +31,9 @@ struct cr_thread {
  * the way is kept in t->siginfo (to be queued again on resume or restore).
  */
 int cr_seize(struct cr_thread *t, unsigned long options, berth_error_t *err);
+/* The same in two steps, for a tree held by a freezer: seize all, thaw, then wait. */
+int cr_seize_start(struct cr_thread *t, unsigned long options, berth_error_t *err);
+int cr_seize_wait(struct cr_thread *t, berth_error_t *err);
 /* Let a stopped thread go on, re-delivering a signal caught while stopping. */
 int cr_release(struct cr_thread *t, berth_error_t *err);
 /* Wait for a thread auto-attached by PTRACE_O_TRACECLONE/TRACEFORK to stop. */
