@@ -427,6 +427,19 @@ static int read_config(const char *bundle, char **text, struct berth_config **cf
 	return 0;
 }
 
+/* A file in the fresh state directory: nobody reads it before state.json exists. */
+static int write_new_file(const char *path, const char *text, berth_error_t *err)
+{
+	cleanup_close int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	size_t len = strlen(text);
+
+	if (fd < 0)
+		return berth_error_errno(err, errno, "create `%s`", path);
+	if (berth_write_all(fd, text, len) != (ssize_t)len)
+		return berth_error_errno(err, errno, "write `%s`", path);
+	return 0;
+}
+
 static int wait_ready(struct berth_container *c, struct create_res *r, berth_error_t *err)
 {
 	char buf[8192];
@@ -547,7 +560,7 @@ static int create(const char *state_root, const struct berth_create_opts *o,
 		goto out;
 	}
 	snprintf(buf, sizeof(buf), "%s/config.json", c->dir);
-	if (berth_write_file_atomic(buf, config_text, strlen(config_text), 0600, false, err) < 0)
+	if (write_new_file(buf, config_text, err) < 0)
 		goto out;
 	if (!o->run) {
 		snprintf(buf, sizeof(buf), "%s/exec.fifo", c->dir);
@@ -627,7 +640,11 @@ static int create(const char *state_root, const struct berth_create_opts *o,
 		if (berth_write_file(buf, v, err) < 0)
 			goto out;
 	}
-	if (berth_container_save(c, err) < 0)
+	/* Hooks may ask `berth state` about us; otherwise the first state.json
+	 * written is the created one (each write is a new inode and a rename). */
+	if ((cfg->hooks[BERTH_HOOK_PRESTART].n || cfg->hooks[BERTH_HOOK_CREATE_RUNTIME].n ||
+	     cfg->hooks[BERTH_HOOK_CREATE_CONTAINER].n) &&
+	    berth_container_save(c, err) < 0)
 		goto out;
 	text = berth_container_state_text(c, BERTH_STATUS_CREATING);
 	if (text == NULL) {
@@ -644,7 +661,8 @@ static int create(const char *state_root, const struct berth_create_opts *o,
 	if (wait_ready(c, &r, err) < 0)
 		goto out;
 	c->status = BERTH_STATUS_CREATED;
-	if (berth_container_save(c, err) < 0)
+	/* run saves once the program runs */
+	if (!o->run && berth_container_save(c, err) < 0)
 		goto out;
 	if (o->pid_file) {
 		char v[16];

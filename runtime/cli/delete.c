@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <getopt.h>
+#include <stdio.h>
 
 #include "cleanup.h"
 #include "cli.h"
@@ -14,10 +15,18 @@ static int delete_one(struct berth_global *g, const char *id, bool force, berth_
 	if (berth_id_validate(id, err) < 0)
 		return -1;
 	if (berth_container_load(g->root, id, &c, err) < 0 || berth_container_lock(c, err) < 0) {
-		/* runc: --force on a container that is already gone is not an error */
+		/* runc: --force on a container that is already gone is not an error;
+		 * a state directory without state.json (a create that was killed) goes too */
 		if (force && *err && (*err)->errnum == ENOENT) {
+			struct berth_container stale = { .id = (char *)id, .lock_fd = -1 };
+			char dir[4096];
+			int ret;
+
 			berth_error_release(err);
-			return 0;
+			snprintf(dir, sizeof(dir), "%s/%s", g->root, id);
+			stale.dir = dir;
+			ret = berth_container_remove_state(&stale, err);
+			return ret;
 		}
 		return -1;
 	}

@@ -3,7 +3,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 need_root
 . "$(dirname "$0")/rt.sh"
-plan 57
+plan 59
 
 bun=$(rt_bundle sleeper sleep 1000)
 id=bt-rt-life
@@ -96,3 +96,9 @@ bg=$(pgrep -f '^sleep 1001$')
 ok "its background process outlived the init" test -n "$bg"
 ok "delete the stopped container" b delete bt-rt-life-nopid
 ok "the leftover process was killed with the cgroup" rt_gone "${bg:-0}"
+
+# a create killed before it wrote any state leaves a directory that delete -f removes
+mkdir -p "$RT_ROOT/bt-rt-life-stale"
+rt_err b state bt-rt-life-stale
+is "$RT_ERR" "berth: state: container \`bt-rt-life-stale\` does not exist" "a state directory without state.json is no container"
+ok "delete -f removes it" sh -c "'$BERTH' --root '$RT_ROOT' delete -f bt-rt-life-stale && test ! -e '$RT_ROOT/bt-rt-life-stale'"
