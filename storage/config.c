@@ -158,6 +158,27 @@ static json_t *merge_env(char *const *image_env, char *const *over)
 	return env;
 }
 
+/* annotations[key] = the items of v joined with ","; nothing when v is empty. */
+static int set_joined(json_t *annotations, const char *key, char *const *v)
+{
+	size_t len = 0;
+	char *buf, *p;
+
+	if (v[0] == NULL)
+		return 0;
+	for (size_t i = 0; v[i]; i++)
+		len += strlen(v[i]) + 1;
+	buf = malloc(len);
+	if (buf == NULL)
+		return -1;
+	p = buf;
+	for (size_t i = 0; v[i]; i++)
+		p += sprintf(p, "%s%s", i ? "," : "", v[i]);
+	json_object_set_new(annotations, key, json_string(buf));
+	free(buf);
+	return 0;
+}
+
 int storage_image_runtime_config(const struct storage_image *img,
 				 const struct storage_runtime_overrides *ov, json_t **config,
 				 berth_error_t *err)
@@ -212,30 +233,9 @@ int storage_image_runtime_config(const struct storage_image *img,
 			json_object_set_new(ann, k, json_string(eq + 1));
 		}
 	}
-	if (c->exposed_ports[0]) {
-		cleanup_free char *joined = NULL;
-		for (size_t i = 0; c->exposed_ports[i]; i++) {
-			char *n = NULL;
-			if (asprintf(&n, "%s%s%s", joined ? joined : "", joined ? "," : "",
-				     c->exposed_ports[i]) < 0)
-				return berth_error_errno(err, ENOMEM, "runtime config");
-			free(joined);
-			joined = n;
-		}
-		json_object_set_new(ann, "org.opencontainers.image.exposedPorts", json_string(joined));
-	}
-	if (c->volumes[0]) {
-		cleanup_free char *joined = NULL;
-		for (size_t i = 0; c->volumes[i]; i++) {
-			char *n = NULL;
-			if (asprintf(&n, "%s%s%s", joined ? joined : "", joined ? "," : "",
-				     c->volumes[i]) < 0)
-				return berth_error_errno(err, ENOMEM, "runtime config");
-			free(joined);
-			joined = n;
-		}
-		json_object_set_new(ann, "org.opencontainers.image.volumes", json_string(joined));
-	}
+	if (set_joined(ann, "org.opencontainers.image.exposedPorts", c->exposed_ports) < 0 ||
+	    set_joined(ann, "org.opencontainers.image.volumes", c->volumes) < 0)
+		return berth_error_errno(err, ENOMEM, "runtime config");
 	if (c->stop_signal)
 		json_object_set_new(ann, "org.opencontainers.image.stopSignal",
 				    json_string(c->stop_signal));

@@ -132,7 +132,6 @@ int st_defimage_build(struct storage_store *st, struct storage_image **out, bert
 	cleanup_free char *ctext = NULL, *mtext = NULL, *canon = NULL;
 	cleanup_json json_t *cfg = NULL, *man = NULL;
 	struct storage_ref r;
-	struct storage_image *img = NULL;
 	cleanup_close int gc = -1;
 
 	if (st_lock(st, "gc", false, &gc, err) < 0 || build_layer(&layer, err) < 0) {
@@ -168,13 +167,8 @@ int st_defimage_build(struct storage_store *st, struct storage_image **out, bert
 	storage_ref_clear(&r);
 	if (canon == NULL)
 		return berth_error_errno(err, ENOMEM, "default image");
-	if (st_image_load(st, mdigest, canon, &img, err) < 0 ||
-	    st_image_unpack_layers(st, img, NULL, NULL, err) < 0 ||
-	    st_refs_set(st, canon, mdigest, err) < 0) {
-		storage_image_free(img);
+	if (st_image_commit(st, mdigest, canon, NULL, NULL, out, err) < 0)
 		return berth_error_wrap(err, "default image");
-	}
-	*out = img;
 	return 0;
 }
 

@@ -48,7 +48,6 @@ static int read_layout_json(int dfd, const char *rel, json_t **out, berth_error_
 static int finish(struct storage_store *st, const char *mdigest, const char *name,
 		  struct storage_image **out, berth_error_t *err)
 {
-	struct storage_image *img = NULL;
 	cleanup_free char *canon = NULL;
 	struct storage_ref r;
 
@@ -58,14 +57,7 @@ static int finish(struct storage_store *st, const char *mdigest, const char *nam
 	storage_ref_clear(&r);
 	if (canon == NULL)
 		return berth_error_errno(err, ENOMEM, "import");
-	if (st_image_load(st, mdigest, canon, &img, err) < 0 ||
-	    st_image_unpack_layers(st, img, NULL, NULL, err) < 0 ||
-	    st_refs_set(st, canon, mdigest, err) < 0) {
-		storage_image_free(img);
-		return -1;
-	}
-	*out = img;
-	return 0;
+	return st_image_commit(st, mdigest, canon, NULL, NULL, out, err);
 }
 
 static int import_layout(struct storage_store *st, int dfd, const char *name, const char *platform,

@@ -108,6 +108,17 @@ int st_manifest_parse(json_t *manifest, const char **config_digest, berth_error_
 int st_image_config_parse(json_t *config, struct storage_image_config *cfg, berth_error_t *err);
 void st_image_config_clear(struct storage_image_config *cfg);
 
+/* Container IDs: [A-Za-z0-9_.-], 1..128, not starting with '.'. */
+int st_container_id_check(const char *id, berth_error_t *err);
+
+/*
+ * The last step of a pull or an import, once manifest, config and layer blobs
+ * are stored: load the image, unpack its layers, then name it canonical.
+ */
+int st_image_commit(struct storage_store *st, const char *mdigest, const char *canonical,
+		    storage_progress_fn progress, void *data, struct storage_image **out,
+		    berth_error_t *err);
+
 /* Unpack every layer of img not yet unpacked (under per-layer locks). */
 int st_image_unpack_layers(struct storage_store *st, struct storage_image *img,
 			   storage_progress_fn progress, void *data, berth_error_t *err);

@@ -722,14 +722,9 @@ int storage_image_pull(struct storage_store *st, const char *ref, const struct s
 	if (ret == 0)
 		ret = fetch_all(&g, mdigest, err);
 	if (ret == 0)
-		ret = st_image_load(st, mdigest, g.canon, &img, err);
-	if (ret == 0)
-		ret = st_image_unpack_layers(st, img, opts ? opts->progress : NULL,
-					     opts ? opts->progress_data : NULL, err);
-	if (ret == 0)
-		ret = st_refs_set(st, g.canon, mdigest, err);
+		ret = st_image_commit(st, mdigest, g.canon, opts ? opts->progress : NULL,
+				      opts ? opts->progress_data : NULL, &img, err);
 	if (ret < 0) {
-		storage_image_free(img);
 		berth_error_wrap(err, "pull `%s`", g.canon);
 		reg_clear(&g);
 		return berth_error_ret(err);

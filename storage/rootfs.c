@@ -127,16 +127,6 @@ static int mount_overlay(struct storage_store *st, const struct storage_image *i
 	return 0;
 }
 
-static int id_ok(const char *id, berth_error_t *err)
-{
-	size_t n = id ? strlen(id) : 0;
-
-	if (n == 0 || n > 128 || id[0] == '.' ||
-	    strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n)
-		return berth_error(err, EINVAL, "container ID `%s`: invalid", id ? id : "");
-	return 0;
-}
-
 int storage_rootfs_create(struct storage_store *st, const struct storage_image *img,
 			  const char *container_id, const char *mountpoint, char **path,
 			  berth_error_t *err)
@@ -145,7 +135,7 @@ int storage_rootfs_create(struct storage_store *st, const struct storage_image *
 	cleanup_close int gc = -1;
 	const char *name = img->name ? img->name : img->id;
 
-	if (id_ok(container_id, err) < 0)
+	if (st_container_id_check(container_id, err) < 0)
 		return -1;
 	if (asprintf(&cdir, "%s/containers/%s", st->dir, container_id) < 0)
 		return berth_error_errno(err, ENOMEM, "rootfs");
@@ -204,7 +194,7 @@ int storage_rootfs_remove(struct storage_store *st, const char *container_id, be
 {
 	cleanup_free char *cdir = NULL, *mp = NULL, *mpfile = NULL;
 
-	if (id_ok(container_id, err) < 0)
+	if (st_container_id_check(container_id, err) < 0)
 		return -1;
 	if (asprintf(&cdir, "%s/containers/%s", st->dir, container_id) < 0 ||
 	    asprintf(&mpfile, "%s/mountpoint", cdir) < 0)

@@ -761,9 +761,25 @@ int storage_image_resolve(struct storage_store *st, const char *ref, const struc
 	return storage_image_pull(st, ref, opts, out, err);
 }
 
+int st_image_commit(struct storage_store *st, const char *mdigest, const char *canonical,
+		    storage_progress_fn progress, void *data, struct storage_image **out,
+		    berth_error_t *err)
+{
+	struct storage_image *img = NULL;
+
+	if (st_image_load(st, mdigest, canonical, &img, err) < 0 ||
+	    st_image_unpack_layers(st, img, progress, data, err) < 0 ||
+	    st_refs_set(st, canonical, mdigest, err) < 0) {
+		storage_image_free(img);
+		return -1;
+	}
+	*out = img;
+	return 0;
+}
+
 /* ---- use marks ------------------------------------------------------ */
 
-static int container_id_check(const char *id, berth_error_t *err)
+int st_container_id_check(const char *id, berth_error_t *err)
 {
 	size_t n = id ? strlen(id) : 0;
 
@@ -778,7 +794,7 @@ int storage_image_mark_used(struct storage_store *st, const struct storage_image
 {
 	cleanup_free char *dir = NULL, *path = NULL;
 
-	if (container_id_check(container_id, err) < 0)
+	if (st_container_id_check(container_id, err) < 0)
 		return -1;
 	if (asprintf(&dir, "%s/containers/%s", st->dir, container_id) < 0 ||
 	    asprintf(&path, "%s/image", dir) < 0)
@@ -794,7 +810,7 @@ int storage_image_unmark_used(struct storage_store *st, const char *container_id
 {
 	char path[320];
 
-	if (container_id_check(container_id, err) < 0)
+	if (st_container_id_check(container_id, err) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "containers/%s/image", container_id);
 	if (unlinkat(st->dirfd, path, 0) < 0 && errno != ENOENT)
