@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
 need_root
-plan 31
+plan 44
 
 tmp=$(mktemp -d /tmp/berth-test.XXXXXX)
 defer "rm -rf '$tmp'"  # not tap_tmpdir: its defer is lost in the $(...) subshell
@@ -113,6 +113,22 @@ is "$rc" 5 "exec: the exit status of the process"
 [ "$rc" = 5 ] || { diag "$(cat "$tmp/err")"; compat_show_argv "$tmp"; }
 like "$(cat "$tmp/runtime.argv" 2> /dev/null)" " exec .*--process " "exec went through the runtime's exec --process"
 
+# exec with a terminal: exec --console-socket.
+: > "$tmp/runtime.argv"
+out=$(script -qec "timeout 60 ctr --address $sock --namespace $ns task exec -t --exec-id et $id \
+	sh -c 'tty; test -t 0 && echo stdin-is-a-tty'" /dev/null < /dev/null 2> "$tmp/err")
+like "$(printf '%s' "$out" | tr -d '\r\000')" "/dev/pts/[0-9]+
+stdin-is-a-tty" "exec -t: the process has a terminal"
+like "$(cat "$tmp/runtime.argv" 2> /dev/null)" " exec .*--console-socket " "exec -t: through exec --console-socket"
+
+# pause and resume: the runtime freezes the container's cgroup and thaws it.
+ok "task pause" quiet c task pause $id
+is "$(c task ls 2> /dev/null | awk -v id=$id '$1 == id {print $3}')" PAUSED "pause: the task is paused"
+is "$(cat /sys/fs/cgroup/freezer/$id/freezer.state 2> /dev/null)" FROZEN "pause: the cgroup is frozen"
+ok "task resume" quiet c task resume $id
+is "$(c task ls 2> /dev/null | awk -v id=$id '$1 == id {print $3}')" RUNNING "resume: the task runs again"
+is "$(cat /sys/fs/cgroup/freezer/$id/freezer.state 2> /dev/null)" THAWED "resume: the cgroup is thawed"
+
 # 4. kill: the signal reaches the container's process, the exit status says so.
 ok "task kill -s TERM" quiet c task kill -s TERM $id
 status=
@@ -127,6 +143,29 @@ c task delete $id > "$tmp/out" 2> "$tmp/err"
 like "$(cat "$tmp/out" "$tmp/err")" "exit code 42([^0-9]|$)" "task delete reports the exit status 42"
 
 ok "container rm" quiet c container rm $id
+
+# kill --all: every process of the container gets the signal.
+id2=bt-compat-all
+c run -d "${run_opts[@]}" --cgroup /$id2 --null-io "$img" $id2 \
+	sh -c 'sleep 1000 & sleep 1000 & wait' > /dev/null 2> "$tmp/err" || diag "$(cat "$tmp/err")"
+defer "c task kill -s KILL $id2; sleep 0.5; c task delete $id2; c container rm $id2"
+n=0
+for _ in $(seq 50); do
+	n=$(wc -l < /sys/fs/cgroup/pids/$id2/cgroup.procs 2> /dev/null)
+	[ "${n:-0}" = 3 ] && break
+	sleep 0.1
+done
+is "$n" 3 "kill -a: the container runs 3 processes"
+: > "$tmp/runtime.argv"
+ok "task kill -a -s KILL" quiet c task kill -a -s KILL $id2
+like "$(cat "$tmp/runtime.argv" 2> /dev/null)" " kill --all $id2 9" "kill -a: through kill --all"
+for _ in $(seq 50); do
+	[ "$(c task ls 2> /dev/null | awk -v id=$id2 '$1 == id {print $3}')" = STOPPED ] && break
+	sleep 0.1
+done
+c task delete $id2 > "$tmp/out" 2> "$tmp/err"
+like "$(cat "$tmp/out" "$tmp/err")" "exit code 137([^0-9]|$)" "kill -a: the task was killed by SIGKILL"
+ok "container rm" quiet c container rm $id2
 
 # 5. nothing left: state, cgroup, mount, process.
 is "$(ls "$rtroot/$ns" 2> /dev/null)" "" "no runtime state left"

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
 need_root
-plan 27
+plan 43
 
 tmp=$(mktemp -d /tmp/berth-test.XXXXXX)
 defer "rm -rf '$tmp'"
@@ -75,6 +75,22 @@ is "$(p ps -a -q)" "" "run --rm: no container left"
 fgid=$(sed -n 's/.* create .* \([0-9a-f]\{64\}\)$/\1/p' "$tmp/runtime.argv" | head -1)
 ok "run --rm: no runtime state left" test -n "$fgid" -a ! -e "$rtroot/$fgid"
 
+# Resources reach the container's cgroups.
+out=$(p run --rm "${run_opts[@]}" --memory 64m --pids-limit 50 $img \
+	cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max 2> "$tmp/err")
+is "$(echo $out)" "67108864 50" "run --memory --pids-limit: the container's limits"
+
+# A terminal: conmon hands the runtime a --console-socket; `script` gives
+# podman the terminal it wants on its side.
+pcmd="timeout 60 podman --root $tmp/storage --runroot $tmp/run --tmpdir $tmp/tmp --runtime $rt"
+pcmd="$pcmd --cgroup-manager cgroupfs --events-backend file"
+: > "$tmp/runtime.argv"
+out=$(script -qec "$pcmd run --rm -t ${run_opts[*]} $img sh -c 'tty; test -t 0 && echo stdin-is-a-tty'" \
+	/dev/null < /dev/null 2> "$tmp/err")
+like "$(printf '%s' "$out" | tr -d '\r\000')" "/dev/pts/[0-9]+
+stdin-is-a-tty" "run -t: the process has a terminal"
+like "$(cat "$tmp/runtime.argv" 2> /dev/null)" " create .*--console-socket " "run -t: through create --console-socket"
+
 # 2. run detached; the container keeps running until killed.
 : > "$tmp/runtime.argv"
 id=$(p run -d "${run_opts[@]}" --name bt-compat-bg $img \
@@ -104,10 +120,33 @@ is "$rc" 5 "exec: the exit status of the process"
 [ "$rc" = 5 ] || { diag "$(cat "$tmp/err")"; compat_show_argv "$tmp"; }
 like "$(cat "$tmp/runtime.argv" 2> /dev/null)" " exec .*--process " "exec went through the runtime's exec --process"
 
+out=$(p exec --user 65534 --env FOO=bar --workdir /tmp bt-compat-bg sh -c 'id -u; echo $FOO; pwd' 2> "$tmp/err")
+is "$(echo $out)" "65534 bar /tmp" "exec --user --env --workdir"
+: > "$tmp/runtime.argv"
+out=$(script -qec "$pcmd exec -t bt-compat-bg sh -c 'tty; test -t 0 && echo stdin-is-a-tty'" \
+	/dev/null < /dev/null 2> "$tmp/err")
+like "$(printf '%s' "$out" | tr -d '\r\000')" "/dev/pts/[0-9]+
+stdin-is-a-tty" "exec -t: the process has a terminal"
+like "$(cat "$tmp/runtime.argv" 2> /dev/null)" " exec .*--console-socket " "exec -t: through exec --console-socket"
+
+# pause and unpause: the runtime freezes the container's cgroup and thaws it.
+ok "pause" quiet p pause bt-compat-bg
+is "$(p inspect --format '{{.State.Status}}' bt-compat-bg 2> /dev/null)" paused "pause: the container is paused"
+is "$(cat /sys/fs/cgroup/freezer$cgparent/libpod-$id/freezer.state 2> /dev/null)" FROZEN "pause: the cgroup is frozen"
+ok "unpause" quiet p unpause bt-compat-bg
+is "$(p inspect --format '{{.State.Status}}' bt-compat-bg 2> /dev/null)" running "unpause: the container runs again"
+is "$(cat /sys/fs/cgroup/freezer$cgparent/libpod-$id/freezer.state 2> /dev/null)" THAWED "unpause: the cgroup is thawed"
+
 # 4. kill: the signal reaches the container's process, the exit status says so.
 ok "kill --signal TERM" quiet p kill --signal TERM bt-compat-bg
 is "$(p wait bt-compat-bg 2> "$tmp/err")" 42 "wait reports the exit status 42"
 like "$(p logs bt-compat-bg 2> /dev/null)" "got TERM" "kill: the container's process got SIGTERM"
+
+# start again (a new create with the same ID: the old state must be gone), stop.
+ok "start the stopped container again" quiet p start bt-compat-bg
+is "$(p inspect --format '{{.State.Status}}' bt-compat-bg 2> /dev/null)" running "start: running again"
+ok "stop" quiet p stop -t 10 bt-compat-bg
+is "$(p inspect --format '{{.State.ExitCode}}' bt-compat-bg 2> /dev/null)" 42 "stop: SIGTERM, exit status 42"
 ok "rm" quiet p rm bt-compat-bg
 
 # 5. nothing left: container, state, cgroup, mount, process.
