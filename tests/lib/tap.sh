@@ -57,6 +57,10 @@ _tap_cleanup() {
 	for ((i = ${#_tap_deferred[@]} - 1; i >= 0; i--)); do
 		eval "${_tap_deferred[$i]}" >/dev/null 2>&1 || true
 	done
+	if [ -f "/tmp/berth-test.$$.dirs" ]; then
+		while read -r i; do rm -rf "$i"; done < "/tmp/berth-test.$$.dirs"
+		rm -f "/tmp/berth-test.$$.dirs"
+	fi
 }
 _tap_exit() {
 	local rc=$?
@@ -72,6 +76,9 @@ tap_tmpdir() {
 	local d
 	d=$(mktemp -d /tmp/berth-test.XXXXXX)
 	defer "rm -rf '$d'"
+	# As d=$(tap_tmpdir) the defer above dies with the subshell; $$ is still the
+	# script's PID there, so note the directory where the script's cleanup finds it.
+	echo "$d" >> "/tmp/berth-test.$$.dirs"
 	echo "$d"
 }
 
