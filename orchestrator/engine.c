@@ -492,7 +492,8 @@ int engine_start(struct berthctl_opts *o, struct engine_ctr *c, bool attach_firs
 		if (k <= 0)
 			break;
 		got += (size_t)k;
-		if (got == sizeof(buf) - 1)
+		/* one line is the whole answer: no need to wait for every copy of the fd to close */
+		if (got == sizeof(buf) - 1 || memchr(buf, '\n', got))
 			break;
 	}
 	close(p[0]);

@@ -502,6 +502,12 @@ int run_opts_apply(const struct run_opts *r, json_t *config, const char *volumes
 	if (r->pids_limit != 0)
 		json_object_set_new(obj_path(res, "pids", NULL), "limit",
 				    json_integer(r->pids_limit));
+	/*
+	 * Like podman, no ambient set: raising one needs the capability in the
+	 * inheritable set too, which the image config does not give; strict
+	 * runtimes (berth) refuse such a config, runc only warns.
+	 */
+	json_object_del(obj_path(process, "capabilities", NULL), "ambient");
 	if (r->cap_add || r->cap_drop)
 		caps_edit(obj_path(process, "capabilities", NULL), r->cap_add, r->cap_drop);
 	if (r->no_new_privs)

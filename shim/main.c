@@ -167,7 +167,9 @@ static int parse_args(int argc, char **argv, struct shim_opts *o, char **exit_ar
 			break;
 		case OPT_SYNC:
 			o->sync_fd = (int)strtol(optarg, &end, 10);
-			if (*end || end == optarg || o->sync_fd < 0 || fcntl(o->sync_fd, F_GETFD) < 0)
+			/* never handed on to the runtime: its EOF tells the caller we are done */
+			if (*end || end == optarg || o->sync_fd < 0 ||
+			    fcntl(o->sync_fd, F_SETFD, FD_CLOEXEC) < 0)
 				return berth_error(err, EBADF, "--sync-fd `%s`: not an open fd",
 						   optarg);
 			break;
@@ -303,9 +305,11 @@ int main(int argc, char **argv)
 	char pid[16];
 
 	if (parse_args(argc, argv, &o, exit_argv, &err) < 0 || validate(&o, &err) < 0) {
+		/* the caller reads the error from the sync fd; without one, from stderr */
 		if (o.sync_fd >= 0)
 			dprintf(o.sync_fd, "error %s\n", err->msg);
-		berth_error_print(stderr, "berth-shim", &err);
+		else
+			berth_error_print(stderr, "berth-shim", &err);
 		return 125;
 	}
 	if (!o.foreground && detach(&o, &err) < 0) {
