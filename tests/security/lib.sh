@@ -7,10 +7,7 @@
 security_setup() {
 	need_root
 	command -v jq >/dev/null || skip_all "needs jq"
-	# Not $(tap_tmpdir): its defer would run in the command substitution's
-	# subshell and be lost, leaving the directory behind.
-	tmp=$(mktemp -d /tmp/berth-test.XXXXXX) || exit 1
-	defer "rm -rf '$tmp'"
+	tmp=$(tap_tmpdir)
 	root=$tmp/state
 	sec_prefix=bt-security-$1
 	sec_n=0
