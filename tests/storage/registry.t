@@ -8,7 +8,7 @@ need_root
 for c in docker-registry skopeo jq setfattr zstd python3; do
 	command -v $c >/dev/null || skip_all "$c not installed (ci/deps test)"
 done
-plan 49
+plan 52
 
 t=$(tap_tmpdir)
 root=$t/root
@@ -78,14 +78,20 @@ ok "the layer dir is untouched" test ! -e "$root/storage/layers/$(jq -r '.rootfs
 out=$(bctl image rm "$reg/img:1" 2>&1)
 like "$out" "in use by container \`bt-storage-reg-c1\`" "rm of an image in use is refused, naming the container"
 ok "image still listed" quiet bctl image inspect "$reg/img:1"
+ok "tag adds a name" bctl image tag "$reg/img:1" localhost/other:2
+ok "rm of one of two names is allowed while in use" quiet bctl image rm "$reg/img:1"
+ok "other name still resolves" quiet bctl image inspect localhost/other:2
+ok "rm -f of the last name of an image in use" quiet bctl image rm -f localhost/other:2
+is "$(bctl image ls --format json | jq -r '.[] | select(.containers == 1) | (.name // "<none>")')" "<none>" \
+	"the image in use stays listed, untagged"
+bctl image rm "$reg/special:zstd" "$reg/special:gzip" >/dev/null
+bctl image prune >/dev/null
+ok "prune keeps the layers a container uses" test -x "$mp/bin/busybox"
+is "$(ls "$root/storage/layers" | wc -l)" 1 "prune removed the unused layers only"
 ok "image umount" bctl image umount bt-storage-reg-c1
 fails "unmounted" grep -q " $mp " /proc/self/mountinfo
-ok "tag adds a name" bctl image tag "$reg/img:1" localhost/other:2
-ok "rm by name" quiet bctl image rm "$reg/img:1"
-ok "other name still resolves" quiet bctl image inspect localhost/other:2
-bctl image rm localhost/other:2 "$reg/special:zstd" "$reg/special:gzip" >/dev/null
 bctl image prune >/dev/null
-is "$(find "$root/storage/blobs/sha256" "$root/storage/layers" -mindepth 1 | wc -l)" 0 "prune removed every unreferenced blob and layer"
+is "$(find "$root/storage/blobs/sha256" "$root/storage/layers" -mindepth 1 | wc -l)" 0 "then prune removed every unreferenced blob and layer"
 
 # --- two pulls of one image at once: each blob fetched once, both succeed ---
 fakereg_start "$REG_PORT" "$t/mode" "$t/access.log"
