@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
 need_root
-plan 28
+plan 33
 tmp=$(tap_tmpdir)
 CNITOOL=$BUILD/tests/net/progs/cnitool
 export BERTH_CNI_CONF_DIR=$tmp/net.d BERTH_CNI_CACHE_DIR=$tmp/cache BERTH_CNI_PATH=$PLUGDIR:$REFDIR
@@ -84,7 +84,7 @@ cat > "$BERTH_CNI_CONF_DIR/40-broken.conflist" <<JSON
   "ipam":{"type":"berth-ipam","dataDir":"$tmp/ipam","ranges":[[{"subnet":"198.18.21.0/24"}]]}},
  {"type":"bt-net-no-such-plugin"}]}
 JSON
-bout=$("$CNITOOL" add bt-net-broken /run/netns/bt-net-k3 bt-net-k3)
+bout=$("$CNITOOL" add bt-net-broken /run/netns/bt-net-k3 bt-net-k3 2>/dev/null)
 isnt "$?" 0 "ADD with a missing plugin fails"
 like "$(jqs "$bout" .msg)" "plugin .bt-net-no-such-plugin. not found in CNI_PATH" "the error names the missing plugin"
 is "$(count_links "$(host_veth bt-net-k3 eth0)")/$(ipam_files "$tmp/ipam" bt-net-broken)/$(ls "$tmp/cache/results" | grep -c broken)" \
@@ -95,7 +95,7 @@ cat > "$BERTH_CNI_CONF_DIR/50-bad.conf" <<JSON
 {"cniVersion":"1.0.0","name":"bt-net-bad","type":"berth-bridge","bridge":"bt-net-name-too-long",
  "ipam":{"type":"berth-ipam","dataDir":"$tmp/ipam","ranges":[[{"subnet":"198.18.21.0/24"}]]}}
 JSON
-eout=$("$CNITOOL" add bt-net-bad /run/netns/bt-net-k3 bt-net-k3)
+eout=$("$CNITOOL" add bt-net-bad /run/netns/bt-net-k3 bt-net-k3 2>/dev/null)
 is "$(jqs "$eout" .code)" 7 "plugin error code passed through"
 like "$(jqs "$eout" .msg)" "network .bt-net-bad.: berth-bridge ADD: .*bridge name" "message names network, plugin and cause"
 
@@ -105,10 +105,39 @@ like "$(jqs "$eout" .msg)" "network .bt-net-bad.: berth-bridge ADD: .*bridge nam
 "$CNITOOL" check bt-net-cn /run/netns/bt-net-k4 bt-net-k4 >/dev/null
 is "$?" 0 "CHECK through the chain"
 ip -n bt-net-k4 addr flush dev eth0
-cout=$("$CNITOOL" check bt-net-cn /run/netns/bt-net-k4 bt-net-k4)
+cout=$("$CNITOOL" check bt-net-cn /run/netns/bt-net-k4 bt-net-k4 2>/dev/null)
 like "$(jqs "$cout" .msg)" "berth-bridge CHECK: .eth0. lacks address" "CHECK through the chain reports drift"
 rm "$BERTH_CNI_CONF_DIR/10-berth.conflist"
 "$CNITOOL" del-cached /run/netns/bt-net-k4 bt-net-k4 >/dev/null
 is "$?" 0 "DEL with the cached configuration"
 is "$(count_links "$(host_veth bt-net-k4 eth0)")/$(ipam_files "$tmp/ipam" bt-net-cn)/$(ls "$tmp/cache/results" | wc -l)" "0//0" \
 	"cached DEL removed veth, address and cache entry"
+
+# What a plugin receives: the spec's environment, and only the runtimeConfig
+# capabilities it declares.  A recording plugin stands in for bandwidth
+# (this kernel has no ifb for the real one).
+mkdir -p "$tmp/plugins"
+cat > "$tmp/plugins/bt-net-record" <<'SH'
+#!/bin/sh
+cat > "$RECORD.$CNI_COMMAND.stdin"
+env | grep '^CNI_' | sort > "$RECORD.$CNI_COMMAND.env"
+[ "$CNI_COMMAND" = ADD ] && printf '{"cniVersion":"1.0.0","ips":[{"address":"198.18.23.9/24"}]}'
+exit 0
+SH
+chmod +x "$tmp/plugins/bt-net-record"
+cat > "$BERTH_CNI_CONF_DIR/60-record.conflist" <<JSON
+{"cniVersion":"1.0.0","name":"bt-net-rec","plugins":[{"type":"bt-net-record","capabilities":{"bandwidth":true}}]}
+JSON
+RECORD=$tmp/rec BERTH_CNI_PATH=$tmp/plugins "$CNITOOL" add -b 1000000 -p 28082:80 -a K=V bt-net-rec /run/netns/bt-net-k3 bt-net-k3 >/dev/null
+is "$(jq -c '.runtimeConfig' "$tmp/rec.ADD.stdin")" \
+	'{"bandwidth":{"ingressRate":1000000,"ingressBurst":1000000,"egressRate":1000000,"egressBurst":1000000}}' \
+	"runtimeConfig carries bandwidth, and not portMappings the plugin did not declare"
+is "$(jq -r '.name + " " + .cniVersion + " " + .type' "$tmp/rec.ADD.stdin")" "bt-net-rec 1.0.0 bt-net-record" \
+	"stdin carries the network's name and cniVersion"
+is "$(tr '\n' ' ' < "$tmp/rec.ADD.env")" \
+	"CNI_ARGS=K=V CNI_COMMAND=ADD CNI_CONTAINERID=bt-net-k3 CNI_IFNAME=eth0 CNI_NETNS=/run/netns/bt-net-k3 CNI_PATH=$tmp/plugins " \
+	"the spec's environment"
+RECORD=$tmp/rec BERTH_CNI_PATH=$tmp/plugins "$CNITOOL" del bt-net-rec /run/netns/bt-net-k3 bt-net-k3 >/dev/null
+is "$(jq -c '[.prevResult.ips[0].address, .runtimeConfig.bandwidth.ingressRate]' "$tmp/rec.DEL.stdin")" '["198.18.23.9/24",1000000]' \
+	"DEL gets the cached result as prevResult and the cached runtimeConfig"
+ok "DEL dropped the cache entry" test ! -e "$tmp/cache/results/bt-net-rec-bt-net-k3-eth0"
