@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
 need_root
-plan 24
+plan 26
 tmp=$(tap_tmpdir)
 
 ip link add bt-net-ul type bridge && defer "ip link del bt-net-ul"
@@ -126,6 +126,13 @@ write_peers 1 2 3
 ok "sync after the move" sync_all
 like "$(fdb 1)" "$mac4>198.18.0.13" "host 1's FDB entry for the moved MAC points at host 3"
 ok "traffic follows: host 1 reaches the moved container on host 3" nsping bt-net-c1 "$ip4"
+
+# A malformed peer file is refused as a whole: the entries stay as they were.
+before=$(fdb 1)
+echo '{"vteps":["198.18.0.12"],"endpoints":[{"ip":"198.19.9.9","mac":"zz"}]}' > "$tmp/peers-h1.json"
+err=$(ip netns exec bt-net-h1 "$PLUGDIR/berth-vxlan" sync "$tmp/h1.conflist" 2>&1 >/dev/null)
+like "$err" 'berth-vxlan: sync .*peer file .*endpoints\[0\] needs "ip", "mac"' "bad peer file: the error names the entry"
+is "$(fdb 1)" "$before" "bad peer file: FDB entries unchanged"
 
 for c in c1 c2 c3 c4; do conflist_run DEL "${HOST[$c]}" "$(cat "$tmp/h${HOST[$c]}.conflist")" bt-net-$c /run/netns/bt-net-$c >/dev/null; done
 left=$(for h in 1 2 3; do find "$tmp/ipam-h$h/bt-net-ov" -name '198.19.*'; done 2>/dev/null | wc -l)
