@@ -662,7 +662,10 @@ int engine_remove(struct berthctl_opts *o, struct engine_ctr *c, bool force, ber
 	cleanup_free char *rec = path_join(c->p.dir, "container.json");
 	if (rec == NULL || access(rec, F_OK) < 0)
 		return 0;
-	runtime_delete(o, c);
+	/* A shim that recorded the exit has deleted the runtime's state itself. */
+	engine_ctr_state(c, &st);
+	if (st.status != ENGINE_EXITED)
+		runtime_delete(o, c);
 	if (network && strcmp(network, "host") != 0) {
 		if (strcmp(network, "none") != 0)
 			engine_cni_del(o, c);
