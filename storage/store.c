@@ -1080,6 +1080,41 @@ static int prune_dir(struct storage_store *st, const char *subdir, json_t *keep,
 	return 0;
 }
 
+/*
+ * Lock files of blobs and layers that are gone.  Safe under "gc" held
+ * exclusively: every user of those locks holds "gc" shared.
+ */
+static void prune_locks(struct storage_store *st)
+{
+	cleanup_closedir DIR *d = NULL;
+	struct dirent *de;
+	int fd = openat(st->dirfd, "locks", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		char rel[160], partial[160];
+		const char *hex = NULL;
+
+		if (strncmp(de->d_name, "blob-", 5) == 0) {
+			hex = de->d_name + 5;
+			snprintf(rel, sizeof(rel), "blobs/sha256/%s", hex);
+		} else if (strncmp(de->d_name, "layer-", 6) == 0) {
+			hex = de->d_name + 6;
+			snprintf(rel, sizeof(rel), "layers/%s", hex);
+		}
+		if (hex == NULL)
+			continue;
+		snprintf(partial, sizeof(partial), "tmp/%s.partial", hex);
+		if (faccessat(st->dirfd, rel, F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
+		    faccessat(st->dirfd, partial, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+}
+
 int storage_prune(struct storage_store *st, uint64_t *freed, berth_error_t *err)
 {
 	cleanup_close int gc = -1;
@@ -1101,6 +1136,7 @@ int storage_prune(struct storage_store *st, uint64_t *freed, berth_error_t *err)
 	    prune_dir(st, "layers", keep, &total, err) < 0 ||
 	    prune_dir(st, "tmp", keep, &total, err) < 0)
 		return -1;
+	prune_locks(st);
 	if (freed)
 		*freed = total;
 	return 0;

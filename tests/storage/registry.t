@@ -8,7 +8,7 @@ need_root
 for c in docker-registry skopeo jq setfattr zstd python3; do
 	command -v $c >/dev/null || skip_all "$c not installed (ci/deps test)"
 done
-plan 52
+plan 53
 
 t=$(tap_tmpdir)
 root=$t/root
@@ -92,6 +92,7 @@ ok "image umount" bctl image umount bt-storage-reg-c1
 fails "unmounted" grep -q " $mp " /proc/self/mountinfo
 bctl image prune >/dev/null
 is "$(find "$root/storage/blobs/sha256" "$root/storage/layers" -mindepth 1 | wc -l)" 0 "then prune removed every unreferenced blob and layer"
+is "$(ls "$root/storage/locks" | grep -c -- -)" 0 "and their lock files"
 
 # --- two pulls of one image at once: each blob fetched once, both succeed ---
 fakereg_start "$REG_PORT" "$t/mode" "$t/access.log"
