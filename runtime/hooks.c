@@ -40,6 +40,7 @@ static int run_one(const struct berth_hook *h, const char *stage, const char *st
 	char *const default_args[] = { h->path, NULL };
 	char *const empty_env[] = { NULL };
 	int64_t deadline = h->timeout > 0 ? now_ms() + (int64_t)h->timeout * 1000 : 0;
+	void (*old_pipe)(int);
 	pid_t pid;
 
 	if (pipe2(in, O_CLOEXEC) < 0)
@@ -63,10 +64,12 @@ static int run_one(const struct berth_hook *h, const char *stage, const char *st
 		_exit(127);
 	}
 	close(in[0]);
-	/* The hook may not read its stdin at all: a short write is fine. */
-	signal(SIGPIPE, SIG_IGN);
+	/* The hook may not read its stdin at all: a short write is fine.  The old
+	 * disposition comes back: an ignored SIGPIPE would survive the container's execve. */
+	old_pipe = signal(SIGPIPE, SIG_IGN);
 	berth_write_all(in[1], state, strlen(state));
 	close(in[1]);
+	signal(SIGPIPE, old_pipe);
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (deadline && pidfd >= 0) {
 		for (;;) {

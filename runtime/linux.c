@@ -70,6 +70,10 @@ ssize_t berth_sync_child_enter(struct berth_container *c, int sync, char *buf, s
 	int passed = -1;
 	ssize_t n;
 
+	/* The program starts with every signal at its default, whatever the caller ignored. */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* The lock is the runtime's: holding it until execve would block `start`. */

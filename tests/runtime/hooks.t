@@ -3,7 +3,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 need_root
 . "$(dirname "$0")/rt.sh"
-plan 27
+plan 29
 
 out=$RT_TMP/hooks
 mkdir -p "$out"
@@ -83,3 +83,10 @@ b5=$(rt_bundle warn true)
 rt_jq "$b5" '.hooks.poststart = [{"path": "/bin/false"}]'
 rt_err b run -b "$b5" $id
 is "$RT_RC" 0 "failing poststart hook: the container still runs to its exit status"
+
+# neither berth's nor its caller's signal handling leaks into the program
+b6=$(rt_bundle sig grep -E "^Sig(Ign|Blk):" /proc/self/status)
+rt_jq "$b6" '.hooks.createContainer = [{"path": "/bin/true"}]'
+out=$(trap '' PIPE QUIT HUP; b run -b "$b6" $id) # even when the caller ignores some
+has_line "$out" "SigBlk:	0000000000000000" "no signal blocked in the container's program"
+has_re "$out" "^SigIgn:	0000000000000000$" "no signal ignored in the container's program"
