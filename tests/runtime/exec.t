@@ -3,7 +3,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 need_root
 . "$(dirname "$0")/rt.sh"
-plan 31
+plan 34
 
 bun=$(rt_bundle target sleep 1000)
 rt_jq "$bun" '.hostname = "bt-rt-exec" | .process.env += ["FROM_CONFIG=yes"] | .process.cwd = "/root"'
@@ -41,6 +41,11 @@ out=$(b exec --process "$RT_TMP/process.json" $id)
 has_line "$out" "from-process-file" "--process FILE"
 has_line "$out" "CapEff:	0000000000000020" "capabilities from the process file"
 
+out=$(b exec --cap CAP_NET_ADMIN --cap sys_time $id grep -E "^Cap(Eff|Bnd):" /proc/self/status)
+has_line "$out" "CapEff:	0000000022001420" "--cap adds to the container's effective set (NET_ADMIN, SYS_TIME)"
+has_line "$out" "CapBnd:	0000000022001420" "--cap adds to the bounding set"
+rt_err b exec --cap CAP_FLY $id true
+like "$RT_ERR" "^berth: exec \`$id\`: --cap: .*CAP_FLY" "unknown --cap: clear error"
 ok "exec --detach --pid-file" b exec -d --pid-file "$RT_TMP/exec.pid" $id sleep 77
 epid=$(cat "$RT_TMP/exec.pid")
 is "$(tr '\0' ' ' < /proc/$epid/cmdline)" "sleep 77 " "the pid file names the detached process"
