@@ -22,6 +22,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
+#include "agent.h"
 #include "harness.h"
 #include "seccomp_filter.h"
 #include "util.h"
@@ -732,36 +733,6 @@ FIXTURE_TEARDOWN(listener)
 	rmdir(self->dir);
 }
 
-/* Receive the state JSON and the notify fd from one connection. */
-static int receive_state(int lsock, char *buf, size_t size, int *fd)
-{
-	union {
-		char b[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	struct iovec iov = { .iov_base = buf, .iov_len = size - 1 };
-	struct msghdr mh = { .msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = control.b,
-			     .msg_controllen = sizeof(control.b) };
-	struct cmsghdr *cm;
-	int conn = accept4(lsock, NULL, NULL, SOCK_CLOEXEC);
-	ssize_t n;
-
-	*fd = -1;
-	if (conn < 0)
-		return -1;
-	n = recvmsg(conn, &mh, MSG_CMSG_CLOEXEC);
-	close(conn);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	cm = CMSG_FIRSTHDR(&mh);
-	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-		memcpy(fd, CMSG_DATA(cm), sizeof(int));
-	return *fd >= 0 ? 0 : -1;
-}
-
 TEST_F(listener, notify_fd_reaches_the_listener_which_answers)
 {
 	struct seccomp_notif *req = NULL;
@@ -775,7 +746,7 @@ TEST_F(listener, notify_fd_reaches_the_listener_which_answers)
 	ASSERT_GE(pid, 0);
 	if (pid == 0)
 		_exit(child_notify(&self->c));
-	ASSERT_EQ(receive_state(self->lsock, buf, sizeof(buf), &notify_fd), 0);
+	ASSERT_EQ(agent_receive(self->lsock, buf, sizeof(buf), &notify_fd), 0);
 	st = json_loads(buf, 0, NULL);
 	ASSERT_NE(st, NULL);
 	EXPECT_STREQ(json_string_value(json_object_get(st, "ociVersion")), "1.2.0");

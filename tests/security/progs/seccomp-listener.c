@@ -18,34 +18,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static int receive(int lsock, char *buf, size_t size, int *fd)
-{
-	union {
-		char b[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	struct iovec iov = { .iov_base = buf, .iov_len = size - 1 };
-	struct msghdr mh = { .msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = control.b,
-			     .msg_controllen = sizeof(control.b) };
-	struct cmsghdr *cm;
-	int conn = accept4(lsock, NULL, NULL, SOCK_CLOEXEC);
-	ssize_t n;
-
-	if (conn < 0)
-		return -1;
-	n = recvmsg(conn, &mh, MSG_CMSG_CLOEXEC);
-	close(conn);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	cm = CMSG_FIRSTHDR(&mh);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(fd, CMSG_DATA(cm), sizeof(int));
-	return 0;
-}
+#include "../agent.h"
 
 int main(int argc, char **argv)
 {
@@ -68,7 +41,7 @@ int main(int argc, char **argv)
 		perror("seccomp-listener: listen");
 		return 1;
 	}
-	if (receive(lsock, buf, sizeof(buf), &fd) < 0) {
+	if (agent_receive(lsock, buf, sizeof(buf), &fd) < 0) {
 		perror("seccomp-listener: receive");
 		return 1;
 	}
