@@ -441,9 +441,9 @@ int berth_cg_path_check(const char *path, berth_error_t *err)
 	if (path[0] == '\0')
 		return berth_error(err, EINVAL, "linux.cgroupsPath: empty");
 	if (path[strspn(path, "/")] == '\0')
-		return berth_error(err, EINVAL,
-				   "linux.cgroupsPath `%s`: the root cgroup cannot be a container's",
-				   path);
+		return berth_error(
+		    err, EINVAL, "linux.cgroupsPath `%s`: the root cgroup cannot be a container's",
+		    path);
 	if (strchr(path, ':'))
 		return berth_error(err, EINVAL,
 				   "linux.cgroupsPath `%s`: systemd paths (slice:prefix:name) need "
@@ -467,9 +467,9 @@ int berth_cg_path_check(const char *path, berth_error_t *err)
 	return 0;
 }
 
-const char *berth_cg_own_path(const struct berth_cg_hier *h, const char *proc_cgroup)
+const char *berth_cg_own_path(const struct berth_cg_hier *h, const char *proc_cgroup, char *buf,
+			      size_t size)
 {
-	static __thread char buf[4096];
 	const char *line = proc_cgroup;
 
 	while (line && *line) {
@@ -492,8 +492,8 @@ const char *berth_cg_own_path(const struct berth_cg_hier *h, const char *proc_cg
 			else
 				match = ll > 0 && (mask_from_list(list, ',') & h->mask) != 0;
 			if (match) {
-				snprintf(buf, sizeof(buf), "%.*s",
-					 (int)(len - (size_t)(c2 + 1 - line)), c2 + 1);
+				snprintf(buf, size, "%.*s", (int)(len - (size_t)(c2 + 1 - line)),
+					 c2 + 1);
 				return buf;
 			}
 		}
@@ -506,10 +506,12 @@ int berth_cg_hier_dir(const struct berth_cg_hier *h, const char *path, const cha
 		      char **out, berth_error_t *err)
 {
 	const char *base = "";
+	char own_buf[4096];
 	int n;
 
 	if (path[0] != '/') {
-		const char *own = berth_cg_own_path(h, proc_cgroup ? proc_cgroup : "");
+		const char *own =
+		    berth_cg_own_path(h, proc_cgroup ? proc_cgroup : "", own_buf, sizeof(own_buf));
 		size_t rl = strlen(h->root);
 
 		if (own == NULL)

@@ -65,8 +65,9 @@ int berth_cg_layout_parse(const char *mountinfo, const char *unified_controllers
 int berth_cg_layout_detect(struct berth_cg_layout **out, berth_error_t *err);
 void berth_cg_layout_free(struct berth_cg_layout *l);
 
-/* The hierarchy of layout l whose line in /proc/<pid>/cgroup text is line. */
-const char *berth_cg_own_path(const struct berth_cg_hier *h, const char *proc_cgroup);
+/* The cgroup of hierarchy h in /proc/<pid>/cgroup text, copied to buf; NULL when absent. */
+const char *berth_cg_own_path(const struct berth_cg_hier *h, const char *proc_cgroup, char *buf,
+			      size_t size);
 
 /*
  * Directory of cgroup path in hierarchy h.  Relative paths start at the
