@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 plan 36
-tmp=$(tap_tmpdir)
+tmp=$(mktemp -d /tmp/berth-test.XXXXXX) && defer "rm -rf '$tmp'" # (not $(tap_tmpdir): its defer would run in the subshell)
 defer "ip link del bt-net-br1"
 defer "ip link del bt-net-br2"
 defer "nft delete table inet bt-net-t1"
