@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <linux/kcmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -84,6 +85,7 @@ struct dctx {
 	struct cr_stats *st;
 	char *pagebuf;
 	size_t pagebuf_len;
+	int half; /* which half of pagebuf the next batch is read into */
 	bool thawed;
 };
 
@@ -398,10 +400,101 @@ struct batch {
 	size_t bytes;
 };
 
-static int flush_batch(struct dctx *c, pid_t pid, int memfd, struct batch *b, bool readable,
-		       struct cr_img *img, berth_error_t *err)
+/*
+ * Page data is written by a second thread, so reading the next batch out of
+ * the process overlaps hashing and writing the previous one.
+ */
+struct pagewriter {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool busy, quit, started;
+	struct cr_img *img;
+	const char *buf;
+	struct iovec runs[MAX_IOV];
+	int n;
+	int ret;
+	berth_error_t err;
+};
+
+static void *writer_main(void *arg)
 {
-	struct iovec local = { c->pagebuf, b->bytes };
+	struct pagewriter *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		size_t off = 0;
+
+		while (!w->busy && !w->quit)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (!w->busy)
+			break;
+		pthread_mutex_unlock(&w->mu);
+		for (int i = 0; i < w->n && w->ret == 0; i++) {
+			struct cr_r_pages h = { (uintptr_t)w->runs[i].iov_base,
+						w->runs[i].iov_len / CR_PAGE };
+
+			w->ret = cr_img_write(w->img, CR_REC_PAGES, &h, sizeof(h), w->buf + off,
+					      w->runs[i].iov_len, &w->err);
+			off += w->runs[i].iov_len;
+		}
+		pthread_mutex_lock(&w->mu);
+		w->busy = false;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* Wait until the writer is idle; its error, if any, becomes ours. */
+static int writer_idle(struct pagewriter *w, berth_error_t *err)
+{
+	pthread_mutex_lock(&w->mu);
+	while (w->busy)
+		pthread_cond_wait(&w->cv, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+	if (w->ret < 0) {
+		if (err) {
+			berth_error_release(err);
+			*err = steal_pointer(&w->err);
+		}
+		return -1;
+	}
+	return 0;
+}
+
+static int writer_start(struct pagewriter *w, struct cr_img *img, berth_error_t *err)
+{
+	memset(w, 0, sizeof(*w));
+	w->img = img;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if (pthread_create(&w->th, NULL, writer_main, w) != 0)
+		return berth_error_errno(err, EAGAIN, "page writer thread");
+	w->started = true;
+	return 0;
+}
+
+static void writer_stop(struct pagewriter *w)
+{
+	if (!w->started)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->quit = true;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->th, NULL);
+	berth_error_release(&w->err);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	w->started = false;
+}
+
+static int flush_batch(struct dctx *c, pid_t pid, int memfd, struct batch *b, bool readable,
+		       struct pagewriter *w, berth_error_t *err)
+{
+	char *buf = c->pagebuf + c->half * (c->pagebuf_len / 2);
+	struct iovec local = { buf, b->bytes };
 	size_t off = 0;
 	uint64_t t0 = now_ns();
 
@@ -415,7 +508,7 @@ static int flush_batch(struct dctx *c, pid_t pid, int memfd, struct batch *b, bo
 						 "process %d: read memory", pid);
 	} else {
 		for (int i = 0; i < b->n; i++) {
-			ssize_t n = pread(memfd, c->pagebuf + off, b->remote[i].iov_len,
+			ssize_t n = pread(memfd, buf + off, b->remote[i].iov_len,
 					  (off_t)(uintptr_t)b->remote[i].iov_base);
 
 			if (n != (ssize_t)b->remote[i].iov_len)
@@ -423,17 +516,18 @@ static int flush_batch(struct dctx *c, pid_t pid, int memfd, struct batch *b, bo
 							 "process %d: read memory", pid);
 			off += n;
 		}
-		off = 0;
 	}
-	for (int i = 0; i < b->n; i++) {
-		struct cr_r_pages h = { (uintptr_t)b->remote[i].iov_base,
-					b->remote[i].iov_len / CR_PAGE };
-
-		if (cr_img_write(img, CR_REC_PAGES, &h, sizeof(h), c->pagebuf + off,
-				 b->remote[i].iov_len, err) < 0)
-			return -1;
-		off += b->remote[i].iov_len;
-	}
+	/* The writer is done with the other half by now (or we wait for it). */
+	if (writer_idle(w, err) < 0)
+		return -1;
+	pthread_mutex_lock(&w->mu);
+	w->buf = buf;
+	memcpy(w->runs, b->remote, b->n * sizeof(struct iovec));
+	w->n = b->n;
+	w->busy = true;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	c->half ^= 1;
 	c->st->page_bytes += b->bytes;
 	c->st->pages_ns += now_ns() - t0;
 	b->n = 0;
@@ -442,10 +536,10 @@ static int flush_batch(struct dctx *c, pid_t pid, int memfd, struct batch *b, bo
 }
 
 static int add_run(struct dctx *c, pid_t pid, int memfd, struct batch *b, bool readable,
-		   uint64_t addr, uint64_t len, struct cr_img *img, berth_error_t *err)
+		   uint64_t addr, uint64_t len, struct pagewriter *img, berth_error_t *err)
 {
 	while (len) {
-		uint64_t room = c->pagebuf_len - b->bytes;
+		uint64_t room = c->pagebuf_len / 2 - b->bytes;
 		uint64_t take = len < room ? len : room;
 
 		b->remote[b->n].iov_base = (void *)(uintptr_t)addr;
@@ -454,7 +548,7 @@ static int add_run(struct dctx *c, pid_t pid, int memfd, struct batch *b, bool r
 		b->bytes += take;
 		addr += take;
 		len -= take;
-		if (b->n == MAX_IOV || b->bytes == c->pagebuf_len)
+		if (b->n == MAX_IOV || b->bytes == c->pagebuf_len / 2)
 			if (flush_batch(c, pid, memfd, b, readable, img, err) < 0)
 				return -1;
 	}
@@ -462,7 +556,7 @@ static int add_run(struct dctx *c, pid_t pid, int memfd, struct batch *b, bool r
 }
 
 static int dump_vma_pages(struct dctx *c, pid_t pid, int pmfd, int memfd, const struct cr_vma *v,
-			  struct batch *b, struct cr_img *img, berth_error_t *err)
+			  struct batch *b, struct pagewriter *img, berth_error_t *err)
 {
 	enum { CHUNK = 8192 };
 	uint64_t pm[CHUNK];
@@ -1101,20 +1195,28 @@ static int dump_mm(struct dctx *c, struct dproc *p, struct cr_vma *v, int nv, st
 	cleanup_close int pmfd = -1, memfd = -1;
 	struct cr_img pages;
 	struct batch *b = calloc(1, sizeof(*b));
+	struct pagewriter *w = calloc(1, sizeof(*w));
 	int ret = -1;
 
-	if (b == NULL)
+	pages.fd = -1;
+	pages.path = NULL;
+	if (b == NULL || w == NULL) {
+		free(b);
+		free(w);
 		return berth_error_errno(err, ENOMEM, "pages");
+	}
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", p->pid);
 	pmfd = open(path, O_RDONLY | O_CLOEXEC);
 	snprintf(path, sizeof(path), "/proc/%d/mem", p->pid);
 	memfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (pmfd < 0 || memfd < 0) {
 		free(b);
+		free(w);
 		return berth_error_errno(err, errno, "process %d: open pagemap", p->vpid);
 	}
 	snprintf(name, sizeof(name), "pages-%d.img", p->vpid);
-	if (cr_img_create(&pages, c->dirfd, name, CR_KIND_PAGES, err) < 0)
+	if (cr_img_create(&pages, c->dirfd, name, CR_KIND_PAGES, err) < 0 ||
+	    writer_start(w, &pages, err) < 0)
 		goto out;
 	for (int i = 0; i < nv; i++) {
 		struct cr_r_vma r = { v[i].start, v[i].end, v[i].pgoff, v[i].prot, v[i].flags,
@@ -1126,15 +1228,18 @@ static int dump_mm(struct dctx *c, struct dproc *p, struct cr_vma *v, int nv, st
 		if (v[i].kind != CR_VMA_ANON && !(v[i].kind == CR_VMA_FILE &&
 						  !(v[i].flags & MAP_SHARED)))
 			continue;
-		if (dump_vma_pages(c, p->pid, pmfd, memfd, &v[i], b, &pages, err) < 0)
+		if (dump_vma_pages(c, p->pid, pmfd, memfd, &v[i], b, w, err) < 0)
 			goto out;
 	}
-	if (flush_batch(c, p->pid, memfd, b, true, &pages, err) < 0)
+	if (flush_batch(c, p->pid, memfd, b, true, w, err) < 0 || writer_idle(w, err) < 0)
 		goto out;
 	ret = cr_img_finish(&pages, err);
 out:
+	writer_idle(w, NULL);
+	writer_stop(w);
 	cr_img_close(&pages);
 	free(b);
+	free(w);
 	return ret < 0 ? berth_error_wrap(err, "process %d: memory", p->vpid) : 0;
 }
 

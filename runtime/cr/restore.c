@@ -682,9 +682,12 @@ static int read_files(struct rctx *c, berth_error_t *err)
 					  rf->path);
 			goto out;
 		}
-		if (rf->f.deleted && rf->f.type == CR_FILE_REG &&
-		    lseek(rf->fd, (off_t)rf->f.pos, SEEK_SET) < 0)
+		/* Offsets of files whose content was written here: now that it is in. */
+		if (((rf->f.deleted && rf->f.type == CR_FILE_REG) || rf->f.type == CR_FILE_MEMFD) &&
+		    lseek(rf->fd, (off_t)rf->f.pos, SEEK_SET) < 0) {
+			ret = berth_error_errno(err, errno, "seek `%s`", rf->path);
 			goto out;
+		}
 		if (to_high(c, &rf->fd, err) < 0 || to_high(c, &rf->other, err) < 0)
 			goto out;
 	}

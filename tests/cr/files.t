@@ -2,7 +2,7 @@
 # Files across checkpoint/restore: a deleted-but-open file (content and
 # offset), a shared file mapping, a private file mapping changed in memory.
 . "$(dirname "$0")/lib.sh"
-plan 7
+plan 8
 
 mkdir "$T/data"
 "$PROGS/files" "$T/data" >"$T/out" &
@@ -20,4 +20,5 @@ wait_lines "$T/out" $((lines + 10))
 ok "all checks pass after restore" bash -c "! grep BAD '$T/out'"
 is "$(sed -n "$((lines + 1))p" "$T/out")" "pid $pid ok $((last + 1))" "the shared counter goes on"
 is "$(readlink /proc/$pid/fd/3)" "$T/data/deleted (deleted)" "fd 3 is the deleted file again"
+is "$(readlink /proc/$pid/fd/4)" "/memfd:bt-memfd (deleted)" "fd 4 is the memfd again (content checked by the program)"
 ok "the recreated file is not left behind" test ! -e "$T/data/deleted"

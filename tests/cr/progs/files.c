@@ -4,7 +4,7 @@
  * mapped is mapped shared (a counter lives in it) and DIR/private mapped
  * private and changed in memory.  Every 10 ms the program checks what it
  * expects (deleted file content and offset, the private page, the shared
- * counter) and prints "pid P ok N" or "BAD ...".
+ * counter, a memfd's content) and prints "pid P ok N" or "BAD ...".
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,7 +17,7 @@
 int main(int argc, char **argv)
 {
 	char path[4096], buf[64];
-	int del, mfd, pfd;
+	int del, mfd, pfd, memfd;
 	volatile unsigned long *shared;
 	char *priv;
 	struct timespec ts = { 0, 10 * 1000 * 1000 };
@@ -47,6 +47,9 @@ int main(int argc, char **argv)
 	if (shared == MAP_FAILED || priv == MAP_FAILED)
 		return 1;
 	memcpy(priv + 4096, "changed in memory", 17);
+	memfd = memfd_create("bt-memfd", 0);
+	if (memfd < 0 || write(memfd, "memfd content", 13) != 13)
+		return 1;
 	for (;; n++) {
 		ssize_t r = pread(del, buf, 20, 6);
 
@@ -56,6 +59,9 @@ int main(int argc, char **argv)
 			printf("BAD deleted file offset\n");
 		else if (memcmp(priv, "file content", 12) || memcmp(priv + 4096, "changed in memory", 17))
 			printf("BAD private mapping\n");
+		else if (pread(memfd, buf, 13, 0) != 13 || memcmp(buf, "memfd content", 13) ||
+			 lseek(memfd, 0, SEEK_CUR) != 13)
+			printf("BAD memfd\n");
 		else if (*shared != n)
 			printf("BAD shared counter %lu != %lu\n", *shared, n);
 		else
