@@ -65,6 +65,12 @@ bench() { # NAME PLUGIN_PATH PLUGIN CONF
 }
 
 echo "CNI bridge+IPAM, $N fresh netns, each plugin call timed alone"
+# The floor: the same timed pipeline running /bin/true instead of a plugin
+# (fork, exec, stdin) — what any plugin costs on this machine before doing anything.
+floor=$(N=$N loop /bin true "$berth_conf" ADD) || exit 1
+read -r fm fmed < <(grep -v cpu <<<"$floor" | stats)
+printf '%-32s     wall mean %7.2f median %7.2f cpu %6.2f ms\n' "floor (/bin/true)" "$fm" "$fmed" \
+	"$(sed -n 's/^cpu //p' <<<"$floor")"
 bench "berth (berth-bridge+berth-ipam)" "$BIN" berth-bridge "$berth_conf"
 bench "reference (bridge+host-local)" "$REF" bridge "$ref_conf"
 awk -v ba="$berth_add" -v bd="$berth_del" -v ra="$reference_add" -v rd="$reference_del" \
