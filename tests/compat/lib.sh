@@ -85,3 +85,62 @@ compat_wait_gone() {
 	done
 	return 1
 }
+
+# compat_podman_setup — podman isolated in a scratch directory: sets tmp, rt
+# (the logging runtime wrapper), rtroot (the runtime's state root), img,
+# cgparent, run_opts and the function p (podman with the test's options), and
+# registers the cleanups.  Call at the top level of the test (defer).
+compat_podman_setup() {
+	tmp=$(mktemp -d /tmp/berth-test.XXXXXX)
+	defer "rm -rf '$tmp'"
+	rt=$(compat_wrapper "$tmp")
+	# podman passes no --root (and its cleanup would drop --runtime-flag): the
+	# runtime keeps its state in its default root.
+	case ${COMPAT_RUNTIME##*/} in
+	runc) rtroot=/run/runc ;;
+	crun) rtroot=/run/crun ;;
+	*) rtroot=/run/berth ;;
+	esac
+	img=localhost/bt-compat/busybox:latest
+	cgparent=/bt-compat-podman
+	defer "compat_procs '$tmp' | cut -d: -f1 | xargs -r kill -9"
+	defer "compat_mounts '^$tmp/' | awk '{print \$5}' | sort -r | xargs -r -n1 umount -l"
+	defer "find /sys/fs/cgroup/*$cgparent -depth -type d -exec rmdir {} +"
+	mkdir -p "$tmp/tmp"
+	cat > "$tmp/containers.conf" <<-EOF
+	[containers]
+	ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+	[engine]
+	cgroup_manager = "cgroupfs"
+	events_logger = "file"
+	events_logfile_path = "$tmp/events.log"
+	lock_type = "file"
+	tmp_dir = "$tmp/tmp"
+	static_dir = "$tmp/storage/libpod"
+	volume_path = "$tmp/storage/volumes"
+	EOF
+	cat > "$tmp/storage.conf" <<-EOF
+	[storage]
+	driver = "overlay"
+	graphroot = "$tmp/storage"
+	runroot = "$tmp/run"
+	EOF
+	export CONTAINERS_CONF=$tmp/containers.conf CONTAINERS_STORAGE_CONF=$tmp/storage.conf
+	export CONTAINERS_REGISTRIES_CONF=$tmp/registries.conf
+	: > "$tmp/registries.conf"
+	# podman raises nofile/nproc beyond the hard limits here by default (EPERM
+	# without CAP_SYS_RESOURCE): ask for limits the runtime can set.
+	run_opts=(--network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024
+		--cgroup-parent "$cgparent")
+	defer "p rm -f -a -t 0"
+}
+p() {
+	timeout 60 podman --root "$tmp/storage" --runroot "$tmp/run" --tmpdir "$tmp/tmp" \
+		--runtime "$rt" --cgroup-manager cgroupfs --events-backend file "$@"
+}
+
+# compat_alive PID — PID is a number above 0 and names a live process
+# (`kill -0 0` would test the process group instead).
+compat_alive() {
+	[ "${1:-0}" -gt 0 ] 2> /dev/null && kill -0 "$1" 2> /dev/null
+}

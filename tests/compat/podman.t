@@ -7,54 +7,7 @@
 need_root
 plan 43
 
-tmp=$(mktemp -d /tmp/berth-test.XXXXXX)
-defer "rm -rf '$tmp'"
-rt=$(compat_wrapper "$tmp")
-# podman passes no --root (and its cleanup would drop --runtime-flag): the
-# runtime keeps its state in its default root.
-case ${COMPAT_RUNTIME##*/} in
-runc) rtroot=/run/runc ;;
-crun) rtroot=/run/crun ;;
-*) rtroot=/run/berth ;;
-esac
-img=localhost/bt-compat/busybox:latest
-cgparent=/bt-compat-podman
-
-defer "compat_procs '$tmp' | cut -d: -f1 | xargs -r kill -9"
-defer "compat_mounts '^$tmp/' | awk '{print \$5}' | sort -r | xargs -r -n1 umount -l"
-defer "find /sys/fs/cgroup/*$cgparent -depth -type d -exec rmdir {} +"
-
-mkdir -p "$tmp/tmp"
-cat > "$tmp/containers.conf" <<EOF
-[containers]
-ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-events_logfile_path = "$tmp/events.log"
-lock_type = "file"
-tmp_dir = "$tmp/tmp"
-static_dir = "$tmp/storage/libpod"
-volume_path = "$tmp/storage/volumes"
-EOF
-cat > "$tmp/storage.conf" <<EOF
-[storage]
-driver = "overlay"
-graphroot = "$tmp/storage"
-runroot = "$tmp/run"
-EOF
-export CONTAINERS_CONF=$tmp/containers.conf CONTAINERS_STORAGE_CONF=$tmp/storage.conf
-export CONTAINERS_REGISTRIES_CONF=$tmp/registries.conf
-: > "$tmp/registries.conf"
-p() {
-	timeout 60 podman --root "$tmp/storage" --runroot "$tmp/run" --tmpdir "$tmp/tmp" \
-		--runtime "$rt" --cgroup-manager cgroupfs --events-backend file "$@"
-}
-# podman raises nofile/nproc beyond the hard limits here by default (EPERM without
-# CAP_SYS_RESOURCE): ask for limits the runtime can set.
-run_opts=(--network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --cgroup-parent "$cgparent")
-defer "p rm -f -a -t 0"
-
+compat_podman_setup
 compat_rootfs "$tmp/rootfs"
 tar -C "$tmp/rootfs" --numeric-owner -cf "$tmp/busybox.tar" .
 quiet() { "$@" > "$tmp/out" 2> "$tmp/err" || { cat "$tmp/err" >&2; return 1; }; }
@@ -106,8 +59,9 @@ done
 is "$status" running "run -d: the container is running"
 is "$(p logs bt-compat-bg 2> /dev/null)" started "run -d: the container's output reaches its log"
 pid=$(p inspect --format '{{.State.Pid}}' bt-compat-bg 2> /dev/null)
-ok "run -d: the container's process is alive" kill -0 "${pid:-0}"
-isnt "$(readlink /proc/"${pid:-0}"/ns/pid)" "$(readlink /proc/self/ns/pid)" "run -d: in its own PID namespace"
+ok "run -d: the container's process is alive" compat_alive "$pid"
+pidns=$(readlink /proc/"${pid:-0}"/ns/pid)
+ok "run -d: in its own PID namespace" test -n "$pidns" -a "$pidns" != "$(readlink /proc/self/ns/pid)"
 ok "run -d: the runtime keeps state for the container" test -d "$rtroot/$id"
 ok "run -d: the container has its cgroup" test -d /sys/fs/cgroup/pids$cgparent/libpod-$id
 
