@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -329,6 +332,13 @@ int engine_netns_create(const char *path, berth_error_t *err)
 	if (pid == 0) {
 		if (unshare(CLONE_NEWNET) < 0)
 			_exit(1);
+		/* loopback up, as every engine does (CNI plugins only add eth0) */
+		int sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		struct ifreq ifr = { .ifr_name = "lo" };
+		if (sk >= 0 && ioctl(sk, SIOCGIFFLAGS, &ifr) == 0) {
+			ifr.ifr_flags |= IFF_UP;
+			ioctl(sk, SIOCSIFFLAGS, &ifr);
+		}
 		if (mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) < 0)
 			_exit(2);
 		_exit(0);

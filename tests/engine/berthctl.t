@@ -8,7 +8,7 @@
 need_root
 RT=${ENGINE_RUNTIME:-$BERTH}
 [ -x "$RT" ] || skip_all "no OCI runtime at $RT"
-plan 64
+plan 65
 
 T=$(tap_tmpdir)
 BR=bt-eng-b$$
@@ -98,6 +98,7 @@ is "$(B run --rm -v bt-eng-vol:/v busybox cat /v/f)" kept "a named volume keeps 
 ok "named volumes live under ROOT/volumes" test -f "$T/root/volumes/bt-eng-vol/_data/f"
 is "$(B run --rm --tmpfs /scratch busybox sh -c 'grep " /scratch " /proc/mounts | cut -d" " -f3')" tmpfs "--tmpfs"
 is "$(B run --rm --hostname bt-eng-host --network none busybox hostname)" bt-eng-host "--hostname, --network none"
+like "$(B run --rm --network none busybox ip -o link show lo)" 'state UNKNOWN|,UP' "the loopback interface is up"
 is "$(B run --rm --network host busybox readlink /proc/self/ns/net)" "$(readlink /proc/self/ns/net)" "--network host"
 out=$(B run --rm --memory 64m --pids-limit 50 --cpus 0.5 busybox sh -c \
 	'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/cpu/cpu.cfs_quota_us' 2>/dev/null | tr '\n' ' ')

@@ -10,7 +10,7 @@ RT=${SHIM_RUNTIME:-$BERTH}
 [ -x "$RT" ] || skip_all "no OCI runtime at $RT"
 SHIM=$BUILD/bin/berth-shim
 CLIENT=$BERTH_TOP/tests/shim/shimclient.pl
-plan 35
+plan 34
 
 T=$(tap_tmpdir)
 RROOT=$T/rt
