@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench/vxlan-iperf.sh [SECONDS] — TCP throughput (iperf3 from Debian) between
+# bench/vxlan-iperf.sh [SECONDS] — ROUNDS (default 3) alternating runs of TCP throughput (iperf3 from Debian) between
 # two containers on different "hosts" over berth-vxlan, against two containers
 # on the same bridge, in one run; prints both and the ratio overlay/bridge.
 # Hosts are network namespaces joined by an underlay bridge (198.18.0.0/24),
@@ -63,10 +63,18 @@ gbps() { # SERVER_NS CLIENT_NS SERVER_IP
 	ip netns exec "$2" iperf3 -c "$3" -p 5201 -t "$T" -J 2>/dev/null |
 		jq -r '.end.sum_received.bits_per_second / 1e9'
 }
-bridge=$(gbps bt-bench-c1b bt-bench-c1 "$ip1b")
-overlay=$(gbps bt-bench-c2 bt-bench-c1 "$ip2")
+# Alternate the two ROUNDS times so that a change of the machine's load hits both; medians.
+ROUNDS=${ROUNDS:-3}
+bs=() os=()
+for _ in $(seq "$ROUNDS"); do
+	bs+=("$(gbps bt-bench-c1b bt-bench-c1 "$ip1b")")
+	os+=("$(gbps bt-bench-c2 bt-bench-c1 "$ip2")")
+done
+median() { printf '%s\n' "$@" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]}'; }
+echo "rounds: bridge ${bs[*]}; overlay ${os[*]} (Gbit/s)"
+bridge=$(median "${bs[@]}") overlay=$(median "${os[@]}")
 [ -n "$bridge" ] && [ -n "$overlay" ] || { echo "iperf3 failed (bridge: ${bridge:-none}, overlay: ${overlay:-none})" >&2; exit 1; }
-printf 'same bridge   (%s -> %s): %6.2f Gbit/s\n' "$ip1" "$ip1b" "$bridge"
-printf 'VXLAN overlay (%s -> %s): %6.2f Gbit/s\n' "$ip1" "$ip2" "$overlay"
+printf 'same bridge   (%s -> %s): %6.2f Gbit/s (median)\n' "$ip1" "$ip1b" "$bridge"
+printf 'VXLAN overlay (%s -> %s): %6.2f Gbit/s (median)\n' "$ip1" "$ip2" "$overlay"
 awk -v o="$overlay" -v b="$bridge" 'BEGIN { printf "ratio overlay/bridge: %.2f\n", o/b }'
 uptime | sed 's/^/# load while measuring:/'
