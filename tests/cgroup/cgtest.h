@@ -108,6 +108,25 @@ static inline void cgt_remove_everywhere(const char *name)
 	closedir(d);
 }
 
+/* rmdir name in every hierarchy, only where it is empty (it may be shared). */
+static inline void cgt_rmdir_everywhere(const char *name)
+{
+	DIR *d = opendir(CG_ROOT);
+	struct dirent *de;
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		char *path = NULL;
+
+		if (de->d_name[0] == '.' || asprintf(&path, CG_ROOT "/%s%s", de->d_name, name) < 0)
+			continue;
+		rmdir(path);
+		free(path);
+	}
+	closedir(d);
+}
+
 /* Does name exist in any hierarchy?  Returns the first hit or NULL. */
 static inline const char *cgt_exists_anywhere(const char *name, char *buf, size_t len)
 {

@@ -17,6 +17,7 @@ FIXTURE(cg)
 	struct berth_cgroup *cg;
 	pid_t child[4];
 	char tmp[64];
+	bool rm_berth; /* the test made /berth: remove it if empty */
 };
 
 FIXTURE_SETUP(cg)
@@ -43,6 +44,8 @@ FIXTURE_TEARDOWN(cg)
 		berth_cgroup_free(self->cg);
 	}
 	cgt_remove_everywhere(self->parent);
+	if (self->rm_berth)
+		cgt_rmdir_everywhere("/berth");
 	if (self->tmp[0]) {
 		umount2(self->tmp, MNT_DETACH);
 		rmdir(self->tmp);
@@ -100,27 +103,22 @@ TEST_F(cg, created_in_every_hierarchy_and_destroyed)
 TEST_F(cg, default_path_is_berth_id)
 {
 	char id[64], path[128], buf[512];
-	struct berth_cgroup *cg = NULL;
 	berth_error_t err = NULL;
-	bool had_berth = cgt_is_dir(CG_ROOT "/memory/berth");
 
+	self->rm_berth = !cgt_is_dir(CG_ROOT "/memory/berth");
 	snprintf(id, sizeof(id), "bt-cg-def-%d", (int)getpid());
 	snprintf(path, sizeof(path), "/berth/%s", id);
-	ASSERT_EQ(berth_cgroup_create(NULL, id, NULL, 0, &cg, &err), 0);
-	EXPECT_STREQ(berth_cgroup_path(cg), path);
+	ASSERT_EQ(berth_cgroup_create(NULL, id, NULL, 0, &self->cg, &err), 0);
+	EXPECT_STREQ(berth_cgroup_path(self->cg), path);
 	snprintf(buf, sizeof(buf), CG_ROOT "/memory%s", path);
 	EXPECT_TRUE(cgt_is_dir(buf));
-	EXPECT_EQ(berth_cgroup_destroy(cg, &err), 0);
-	berth_cgroup_free(cg);
+	EXPECT_EQ(berth_cgroup_destroy(self->cg, &err), 0);
 	EXPECT_EQ(cgt_exists_anywhere(path, buf, sizeof(buf)), NULL);
-	if (!had_berth)
-		cgt_remove_everywhere("/berth");
 }
 
 TEST_F(cg, relative_path_is_below_own_cgroup)
 {
-	char rel[64], want[512], buf[512], self_cg[4096];
-	struct berth_cgroup *cg = NULL;
+	char rel[64], want[512], self_cg[4096];
 	berth_error_t err = NULL;
 	const char *mem;
 
@@ -132,12 +130,10 @@ TEST_F(cg, relative_path_is_below_own_cgroup)
 	snprintf(want, sizeof(want), CG_ROOT "/memory%.*s/%s", (int)strcspn(mem, "\n"), mem, rel);
 	if (strncmp(mem, "/\n", 2) == 0)
 		snprintf(want, sizeof(want), CG_ROOT "/memory/%s", rel);
-	ASSERT_EQ(berth_cgroup_create(rel, "x", NULL, 0, &cg, &err), 0);
+	ASSERT_EQ(berth_cgroup_create(rel, "x", NULL, 0, &self->cg, &err), 0);
 	EXPECT_TRUE(cgt_is_dir(want));
-	EXPECT_EQ(berth_cgroup_destroy(cg, &err), 0);
+	EXPECT_EQ(berth_cgroup_destroy(self->cg, &err), 0);
 	EXPECT_FALSE(cgt_is_dir(want));
-	berth_cgroup_free(cg);
-	(void)buf;
 }
 
 TEST_F(cg, memory_limits_v1)
