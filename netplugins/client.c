@@ -149,6 +149,27 @@ static bool conf_file(const char *n)
 	       (l > 5 && !strcmp(n + l - 5, ".json"));
 }
 
+static void plugin_path(const struct cni_opts *opts, char *buf, size_t size);
+static int find_plugin(const char *path, const char *type, char *out, size_t size,
+		       berth_error_t *err);
+
+/* The built-in network; portmap only when installed (-p then fails clearly without it). */
+static int default_network(const struct cni_opts *opts, struct cni_network **out,
+			   berth_error_t *err)
+{
+	cleanup_free char *text = cni_default_conflist(NULL, NULL, NULL, NULL);
+	char path[4096], exe[PATH_MAX];
+	int ret;
+
+	if (!text)
+		return berth_error_errno(err, ENOMEM, "build the default network");
+	ret = cni_network_parse(text, "berth's default network", out, err);
+	plugin_path(opts, path, sizeof(path));
+	if (ret == 0 && find_plugin(path, "portmap", exe, sizeof(exe), NULL) < 0)
+		json_array_remove(json_object_get((*out)->list, "plugins"), 1);
+	return ret;
+}
+
 int cni_network_load(const struct cni_opts *opts, const char *name, struct cni_network **out,
 		     berth_error_t *err)
 {
@@ -182,13 +203,8 @@ int cni_network_load(const struct cni_opts *opts, const char *name, struct cni_n
 	free(ents);
 	if (ret <= 0)
 		return ret;
-	if (!name || !strcmp(name, CNI_DEFAULT_NETWORK)) {
-		cleanup_free char *text = cni_default_conflist(NULL, NULL, NULL, NULL);
-
-		if (!text)
-			return berth_error_errno(err, ENOMEM, "build the default network");
-		return cni_network_parse(text, "berth's default network", out, err);
-	}
+	if (!name || !strcmp(name, CNI_DEFAULT_NETWORK))
+		return default_network(opts, out, err);
 	return berth_error(err, ENOENT, "network `%s` not found in `%s`", name, dir);
 }
 
@@ -548,6 +564,26 @@ int cni_add(const struct cni_opts *opts, const struct cni_network *net,
 	if (!att->container_id || !att->netns)
 		return berth_error(err, EINVAL, "network `%s`: container id and netns are required",
 				   net->name);
+	/* Asked-for capabilities no plugin handles would be dropped silently: refuse instead. */
+	{
+		const char *k;
+		json_t *v;
+
+		json_object_foreach(rcall, k, v) {
+			json_t *p;
+			bool handled = false;
+
+			json_array_foreach(json_object_get(net->list, "plugins"), i, p)
+				handled |= json_is_true(
+					json_object_get(json_object_get(p, "capabilities"), k));
+			if (!handled)
+				return berth_error(err, EINVAL,
+						   "network `%s`: no plugin handles `%s` (for port "
+						   "mappings: the portmap plugin, Debian's "
+						   "containernetworking-plugins)",
+						   net->name, k);
+		}
+	}
 	for (i = 0; i < n; i++) {
 		cleanup_json json_t *conf = plugin_conf(net, net->list, i, rcall, prev);
 		const char *type = json_string_value(json_object_get(conf, "type"));

@@ -56,7 +56,8 @@
  * berth's own default network, used when cni_network_load() is asked for it
  * (or for NULL) and no configuration file in the config dir defines it:
  * berth-bridge on bridge "berth0" (gateway, masquerade) with berth-ipam
- * handing out 198.18.0.0/16, then Debian's "portmap" for -p mappings.
+ * handing out 198.18.0.0/16, then Debian's "portmap" for -p mappings when it is
+ * found in the plugin path.
  */
 #define CNI_DEFAULT_NETWORK "berth"
 #define CNI_DEFAULT_BRIDGE  "berth0"
@@ -185,7 +186,9 @@ char *cni_result_dump(const struct cni_result *res);
  * Run ADD through every plugin of the list, chaining prevResult, and cache
  * the final result and the configuration for DEL/CHECK.  On failure the
  * plugins already run are DEL'd again (best effort) so nothing is left half
- * configured, and no cache entry is kept.
+ * configured, and no cache entry is kept.  Port mappings or bandwidth that no
+ * plugin of the list declares as a capability are an error (EINVAL), not
+ * silently dropped.
  */
 int cni_add(const struct cni_opts *opts, const struct cni_network *net,
 	    const struct cni_attachment *att, struct cni_result **out, berth_error_t *err);

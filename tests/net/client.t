@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
 need_root
-plan 33
+plan 36
 tmp=$(mktemp -d /tmp/berth-test.XXXXXX) && defer "rm -rf '$tmp'" # (not $(tap_tmpdir): its defer would run in the subshell)
 CNITOOL=$BUILD/tests/net/progs/cnitool
 export BERTH_CNI_CONF_DIR=$tmp/net.d BERTH_CNI_CACHE_DIR=$tmp/cache BERTH_CNI_PATH=$PLUGDIR:$REFDIR
@@ -70,6 +70,10 @@ is "$?" 0 "CHECK with the reference plugins"
 is "$?" 0 "DEL with the reference plugins"
 is "$(ls "$tmp/hostlocal/bt-net-ref" 2>/dev/null | grep -c '^198')$(ip -n bt-net-k2 -o link show eth0 2>/dev/null | wc -l)" "00" \
 	"reference plugins released the address and the interface"
+pout=$("$CNITOOL" add -p 28083:80 bt-net-ref /run/netns/bt-net-k2 bt-net-k2 2>/dev/null)
+like "$(jqs "$pout" .msg)" "no plugin handles .portMappings." "port mappings on a network without portmap: refused"
+is "$(ls "$tmp/hostlocal/bt-net-ref" 2>/dev/null | grep -c '^198')$(ip -n bt-net-k2 -o link show eth0 2>/dev/null | wc -l)" "00" \
+	"refused before any plugin ran"
 "$CNITOOL" add -i lo bt-net-lo /run/netns/bt-net-k2 bt-net-k2 >/dev/null
 ip -n bt-net-k2 link set lo down
 "$CNITOOL" add -i lo bt-net-lo /run/netns/bt-net-k2 bt-net-k2b >/dev/null
@@ -114,30 +118,37 @@ is "$(count_links "$(host_veth bt-net-k4 eth0)")/$(ipam_files "$tmp/ipam" bt-net
 	"cached DEL removed veth, address and cache entry"
 
 # What a plugin receives: the spec's environment, and only the runtimeConfig
-# capabilities it declares.  A recording plugin stands in for bandwidth
-# (this kernel has no ifb for the real one).
+# capabilities it declares.  Recording plugins stand in for bandwidth (this
+# kernel has no ifb for the real one) and portmap.
 mkdir -p "$tmp/plugins"
 cat > "$tmp/plugins/bt-net-record" <<'SH'
 #!/bin/sh
-cat > "$RECORD.$CNI_COMMAND.stdin"
-env | grep '^CNI_' | sort > "$RECORD.$CNI_COMMAND.env"
+me=$(basename "$0")
+cat > "$RECORD.$me.$CNI_COMMAND.stdin"
+env | grep '^CNI_' | sort > "$RECORD.$me.$CNI_COMMAND.env"
 [ "$CNI_COMMAND" = ADD ] && printf '{"cniVersion":"1.0.0","ips":[{"address":"198.18.23.9/24"}]}'
 exit 0
 SH
 chmod +x "$tmp/plugins/bt-net-record"
+ln -s bt-net-record "$tmp/plugins/bt-net-record2"
 cat > "$BERTH_CNI_CONF_DIR/60-record.conflist" <<JSON
-{"cniVersion":"1.0.0","name":"bt-net-rec","plugins":[{"type":"bt-net-record","capabilities":{"bandwidth":true}}]}
+{"cniVersion":"1.0.0","name":"bt-net-rec","plugins":[{"type":"bt-net-record","capabilities":{"bandwidth":true}},
+ {"type":"bt-net-record2","capabilities":{"portMappings":true}}]}
 JSON
-RECORD=$tmp/rec BERTH_CNI_PATH=$tmp/plugins "$CNITOOL" add -b 1000000 -p 28082:80 -a K=V bt-net-rec /run/netns/bt-net-k3 bt-net-k3 >/dev/null
-is "$(jq -c '.runtimeConfig' "$tmp/rec.ADD.stdin")" \
+R=$tmp/rec
+RECORD=$R BERTH_CNI_PATH=$tmp/plugins "$CNITOOL" add -b 1000000 -p 28082:80 -a K=V bt-net-rec /run/netns/bt-net-k3 bt-net-k3 >/dev/null
+is "$(jq -c '.runtimeConfig' "$R.bt-net-record.ADD.stdin")" \
 	'{"bandwidth":{"ingressRate":1000000,"ingressBurst":1000000,"egressRate":1000000,"egressBurst":1000000}}' \
-	"runtimeConfig carries bandwidth, and not portMappings the plugin did not declare"
-is "$(jq -r '.name + " " + .cniVersion + " " + .type' "$tmp/rec.ADD.stdin")" "bt-net-rec 1.0.0 bt-net-record" \
-	"stdin carries the network's name and cniVersion"
-is "$(tr '\n' ' ' < "$tmp/rec.ADD.env")" \
+	"runtimeConfig: bandwidth to the plugin declaring it, without portMappings"
+is "$(jq -c '.runtimeConfig' "$R.bt-net-record2.ADD.stdin")" \
+	'{"portMappings":[{"hostPort":28082,"containerPort":80,"protocol":"tcp"}]}' \
+	"runtimeConfig: portMappings to the plugin declaring it, without bandwidth"
+is "$(jq -r '.name + " " + .cniVersion + " " + .type + " " + .prevResult.ips[0].address' "$R.bt-net-record2.ADD.stdin")" \
+	"bt-net-rec 1.0.0 bt-net-record2 198.18.23.9/24" "stdin: network name, cniVersion, the previous plugin's result"
+is "$(tr '\n' ' ' < "$R.bt-net-record.ADD.env")" \
 	"CNI_ARGS=K=V CNI_COMMAND=ADD CNI_CONTAINERID=bt-net-k3 CNI_IFNAME=eth0 CNI_NETNS=/run/netns/bt-net-k3 CNI_PATH=$tmp/plugins " \
 	"the spec's environment"
-RECORD=$tmp/rec BERTH_CNI_PATH=$tmp/plugins "$CNITOOL" del bt-net-rec /run/netns/bt-net-k3 bt-net-k3 >/dev/null
-is "$(jq -c '[.prevResult.ips[0].address, .runtimeConfig.bandwidth.ingressRate]' "$tmp/rec.DEL.stdin")" '["198.18.23.9/24",1000000]' \
-	"DEL gets the cached result as prevResult and the cached runtimeConfig"
+RECORD=$R BERTH_CNI_PATH=$tmp/plugins "$CNITOOL" del bt-net-rec /run/netns/bt-net-k3 bt-net-k3 >/dev/null
+is "$(jq -c '[.prevResult.ips[0].address, .runtimeConfig.portMappings[0].hostPort]' "$R.bt-net-record2.DEL.stdin")" \
+	'["198.18.23.9/24",28082]' "DEL gets the cached result as prevResult and the cached runtimeConfig"
 ok "DEL dropped the cache entry" test ! -e "$tmp/cache/results/bt-net-rec-bt-net-k3-eth0"

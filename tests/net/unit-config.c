@@ -135,8 +135,16 @@ TEST(load_picks_by_name_and_falls_back_to_default)
 
 	ASSERT_TRUE(mkdtemp(dir) != NULL);
 	opts.conf_dir = dir;
+	opts.plugin_path = "/usr/lib/cni";
 	ASSERT_EQ(cni_network_load(&opts, NULL, &net, NULL), 0);
 	EXPECT_STREQ(cni_network_name(net), CNI_DEFAULT_NETWORK);
+	EXPECT_EQ(cni_network_n_plugins(net), access("/usr/lib/cni/portmap", X_OK) == 0 ? 2 : 1);
+	cni_network_free(net);
+	/* Without portmap in the plugin path, the default network is bridge + IPAM only. */
+	opts.plugin_path = dir;
+	ASSERT_EQ(cni_network_load(&opts, CNI_DEFAULT_NETWORK, &net, NULL), 0);
+	EXPECT_EQ(cni_network_n_plugins(net), 1);
+	EXPECT_STREQ(cni_network_plugin_type(net, 0), "berth-bridge");
 	cni_network_free(net);
 	snprintf(path, sizeof(path), "%s/10-a.conflist", dir);
 	ASSERT_EQ(berth_write_file_atomic(path, alpha, strlen(alpha), 0644, false, NULL), 0);
