@@ -157,7 +157,7 @@ static int enable_forwarding(const struct cni_result *r, berth_error_t *err)
 static int ensure_bridge(struct nl_sock *sk, const struct bridge_conf *c, bool *created,
 			 int *index, berth_error_t *err)
 {
-	char kind[32];
+	char kind[32], mac[18];
 	int idx = cni_nl_link_index(sk, c->bridge);
 
 	*created = false;
@@ -168,6 +168,14 @@ static int ensure_bridge(struct nl_sock *sk, const struct bridge_conf *c, bool *
 		idx = cni_nl_link_index(sk, c->bridge);
 		if (idx < 0)
 			return cni_error(err, CNI_ERR_IO, ENODEV, "bridge `%s` vanished", c->bridge);
+		/*
+		 * Pin the bridge's MAC: left unset, the kernel gives the bridge the lowest
+		 * MAC of its ports, which changes as containers come and go, and every
+		 * container's ARP entry for the gateway would go stale.
+		 */
+		if (cni_nl_link_mac(sk, idx, mac, sizeof(mac), err) < 0 ||
+		    cni_nl_link_set_mac(sk, idx, mac, err) < 0)
+			return cni_error_code(err, CNI_ERR_IO);
 		if (c->vlan && cni_nl_bridge_set_vlan_filtering(sk, idx, true, err) < 0) {
 			if ((*err)->errnum == EOPNOTSUPP)
 				return cni_error(err, CNI_ERR_UNSUPPORTED_FIELD, 0,

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
 need_root
-plan 36
+plan 38
 tmp=$(mktemp -d /tmp/berth-test.XXXXXX) && defer "rm -rf '$tmp'" # (not $(tap_tmpdir): its defer would run in the subshell)
 defer "ip link del bt-net-br1"
 defer "ip link del bt-net-br2"
@@ -43,6 +43,8 @@ b=$(ip -j addr show bt-net-br1 | jq -r '[.[0].addr_info[] | select(.scope=="glob
 is "$b" "198.18.10.1/24 2001:2:0:10::1/64" "gateway addresses on the bridge"
 is "$(cat /proc/sys/net/ipv4/ip_forward)" 1 "forwarding enabled for the gateway"
 
+brmac=$(ip -j link show bt-net-br1 | jq -r '.[0].address')
+is "$(cat /sys/class/net/bt-net-br1/addr_assign_type)" 3 "bridge MAC pinned (NET_ADDR_SET), not taken from a port"
 out2=$(cni_run berth-bridge ADD bt-net-c2 /run/netns/bt-net-b2 eth0 "$conf")
 is "$(jqs "$out2" '.ips[0].address')" "198.18.10.3/24" "second container gets the next address"
 ok "IPv4 ping between containers" nsping bt-net-b1 198.18.10.3
@@ -70,6 +72,7 @@ like "$(jqs "$cout" .msg)" "lacks address .198.18.10.2/24." "CHECK notices a mis
 cni_run berth-bridge DEL bt-net-c1 /run/netns/bt-net-b1 eth0 "$chk" >/dev/null
 is "$?" 0 "DEL succeeds"
 is "$(count_links "$hveth")" 0 "host veth removed"
+is "$(ip -j link show bt-net-br1 | jq -r '.[0].address')" "$brmac" "bridge MAC stays when ports come and go"
 is "$(ip -n bt-net-b1 -o link show eth0 2>/dev/null | wc -l)" 0 "container interface removed"
 is "$(ipam_files "$tmp/ipam" bt-net-n1)" "198.18.10.3 2001:2:0:10::3 " "address released, the other kept"
 set4=$(nft -j list set inet bt-net-t1 bt_net_n1_v4 | jq -r '[.nftables[].set.elem // empty | .[]] | sort | join(" ")')
