@@ -16,6 +16,8 @@
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
@@ -777,6 +779,64 @@ static int unix_queue(struct dctx *c, uint32_t id, pid_t pid, int fd, int type, 
 	return ret;
 }
 
+/*
+ * A listening TCP socket: its address and options.  Connections waiting in
+ * its accept queue cannot be saved: they are a named error.
+ */
+static int tcp_listener(struct dctx *c, uint32_t id, struct dproc *p, int fd, const char *link,
+			bool *is, berth_error_t *err)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0), v = 0;
+	cleanup_close int sfd = -1;
+	struct cr_r_file_params pr = { .id = id };
+	struct cr_r_file_data h = { id, 0, 0 };
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(v);
+	struct pollfd pf;
+
+	*is = false;
+	if (pidfd >= 0) {
+		sfd = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+		close(pidfd);
+	}
+	if (sfd < 0)
+		return berth_error_errno(err, errno, "process %d: fd %d: get socket", p->vpid, fd);
+	if (getsockopt(sfd, SOL_SOCKET, SO_ACCEPTCONN, &v, &sl) < 0 || !v)
+		return 0;
+	*is = true;
+	pf.fd = sfd;
+	pf.events = POLLIN;
+	if (poll(&pf, 1, 0) > 0)
+		return berth_error(err, ENOTSUP,
+				   "process %d: fd %d (%s, listening TCP socket): unsupported "
+				   "resource: connections wait in its accept queue",
+				   p->vpid, fd, link);
+	if (c == NULL)
+		return 0;
+	sl = sizeof(int);
+	getsockopt(sfd, SOL_SOCKET, SO_DOMAIN, &v, &sl);
+	pr.p[0] = v;
+	sl = sizeof(int);
+	getsockopt(sfd, SOL_SOCKET, SO_REUSEADDR, &v, &sl);
+	pr.p[1] = v;
+	sl = sizeof(int);
+	getsockopt(sfd, SOL_SOCKET, SO_REUSEPORT, &v, &sl);
+	pr.p[2] = v;
+	sl = sizeof(int);
+	v = 0;
+	if (pr.p[0] == AF_INET6)
+		getsockopt(sfd, IPPROTO_IPV6, IPV6_V6ONLY, &v, &sl);
+	pr.p[3] = v;
+	pr.p[4] = SOMAXCONN; /* the backlog is not readable; the largest is always right */
+	sl = sizeof(ss);
+	if (getsockname(sfd, (struct sockaddr *)&ss, &sl) < 0)
+		return berth_error_errno(err, errno, "process %d: fd %d: socket address", p->vpid,
+					 fd);
+	if (cr_img_write(&c->filesimg, CR_REC_FILE_PARAMS, &pr, sizeof(pr), NULL, 0, err) < 0)
+		return -1;
+	return cr_img_write(&c->filesimg, CR_REC_FILE_DATA, &h, sizeof(h), &ss, sl, err);
+}
+
 /* "netlink socket", "unix stream socket", ...: what an unsupported socket is. */
 static const char *what_sock(pid_t pid, int fd, char *out, size_t len)
 {
@@ -935,6 +995,18 @@ static int dump_file(struct dctx *c, struct dproc *p, int fd, uint32_t *id, bert
 		stype = strstr(what, "stream")	  ? SOCK_STREAM
 			: strstr(what, "seqpacket") ? SOCK_SEQPACKET
 						    : SOCK_DGRAM;
+	} else if (S_ISSOCK(sb.st_mode) && strstr(what, "inet") == what &&
+		   strstr(what, "stream")) {
+		bool listening;
+
+		if (tcp_listener(NULL, 0, p, fd, link, &listening, err) < 0)
+			return -1;
+		if (!listening)
+			return berth_error(err, ENOTSUP,
+					   "process %d: fd %d (%s, %s, not listening): unsupported "
+					   "resource",
+					   p->vpid, fd, link, what);
+		f.type = CR_FILE_TCP_LISTEN;
 	} else if (S_ISSOCK(sb.st_mode)) {
 		return berth_error(err, ENOTSUP, "process %d: fd %d (%s, %s): unsupported resource",
 				   p->vpid, fd, link, what);
@@ -973,6 +1045,12 @@ static int dump_file(struct dctx *c, struct dproc *p, int fd, uint32_t *id, bert
 	if (f.type >= CR_FILE_EVENTFD && f.type <= CR_FILE_EPOLL &&
 	    anon_state(c, p, fd, &f, err) < 0)
 		return berth_error_wrap(err, "process %d: fd %d (%s)", p->vpid, fd, link);
+	if (f.type == CR_FILE_TCP_LISTEN) {
+		bool listening;
+
+		if (tcp_listener(c, f.id, p, fd, link, &listening, err) < 0)
+			return -1;
+	}
 	if (f.type == CR_FILE_UNIX) {
 		struct cr_r_file_params pr = { .id = f.id, .p = { peer, (uint64_t)stype } };
 

@@ -96,6 +96,7 @@ enum cr_file_type {
 	CR_FILE_TIMERFD = 9,
 	CR_FILE_EPOLL = 10,
 	CR_FILE_UNIX = 11, /* a socketpair end; both ends in the tree */
+	CR_FILE_TCP_LISTEN = 12,
 };
 struct cr_r_file { /* + NUL-terminated path */
 	uint32_t id, type;
@@ -116,6 +117,8 @@ struct cr_r_file_data { /* + bytes */
  *   signalfd: p[0] signal mask
  *   timerfd:  p[0] clock id, p[1] ticks not yet read, p[2] settime flags,
  *             p[3..4] it_value (s, ns, remaining), p[5..6] it_interval (s, ns)
+ *   tcp listen: p[0] family, p[1] SO_REUSEADDR, p[2] SO_REUSEPORT, p[3] IPV6_V6ONLY,
+ *             p[4] backlog; one FILE_DATA holds the bound address (struct sockaddr_*)
  *   unix:     p[0] peer inode, p[1] socket type; FILE_DATA records are what
  *             waits in its receive queue (one record per datagram)
  */

@@ -30,6 +30,7 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 #include <sys/timerfd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -108,6 +109,8 @@ struct rfile {
 	int other;    /* the other end of a pipe / the write fd of a recreated file */
 	char *unlink; /* a recreated deleted file, unlinked when its data is in */
 	uint64_t peer; /* unix sockets: the peer's inode */
+	int backlog;   /* listening sockets, until listen() */
+	bool listening;
 };
 
 struct rctx {
@@ -497,6 +500,7 @@ static int open_file(struct rctx *c, struct rfile *rf, berth_error_t *err)
 	case CR_FILE_SIGNALFD:
 	case CR_FILE_TIMERFD:
 	case CR_FILE_UNIX:
+	case CR_FILE_TCP_LISTEN:
 		return 0; /* made when their parameters come */
 	default:
 		return berth_error(err, EBADMSG, "files.img: unknown file type %u", rf->f.type);
@@ -514,6 +518,14 @@ static int file_data(struct rctx *c, struct rfile *rf, const struct cr_r_file_da
 {
 	int fd = rf->f.type == CR_FILE_MEMFD ? rf->fd : rf->other;
 
+	if (rf->f.type == CR_FILE_TCP_LISTEN) {
+		if (rf->fd < 0 || bind(rf->fd, (const struct sockaddr *)data, (socklen_t)n) < 0 ||
+		    listen(rf->fd, rf->backlog) < 0)
+			return berth_error_errno(err, rf->fd < 0 ? EBADMSG : errno,
+						 "listen again on `%s`", rf->path);
+		rf->listening = true;
+		return 0;
+	}
 	if (rf->f.type == CR_FILE_UNIX) {
 		/* It waits in rf's queue: send it from the peer end. */
 		struct rfile *peer = file_by_ino(c, CR_FILE_UNIX, rf->peer);
@@ -601,6 +613,21 @@ static int file_params(struct rctx *c, struct rfile *rf, const struct cr_r_file_
 	}
 	case CR_FILE_UNIX:
 		return open_unix(c, rf, p, err);
+	case CR_FILE_TCP_LISTEN: {
+		int one = 1, v6only = (int)p->p[3];
+
+		/* Bound and listening when its address comes (FILE_DATA). */
+		rf->fd = socket((int)p->p[0], SOCK_STREAM | SOCK_CLOEXEC | (nb ? SOCK_NONBLOCK : 0),
+				0);
+		if (rf->fd >= 0 && p->p[1])
+			setsockopt(rf->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (rf->fd >= 0 && p->p[2])
+			setsockopt(rf->fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+		if (rf->fd >= 0 && p->p[0] == AF_INET6)
+			setsockopt(rf->fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
+		rf->backlog = (int)p->p[4];
+		break;
+	}
 	default:
 		return berth_error(err, EBADMSG, "files.img: parameters of a file without any");
 	}
@@ -677,7 +704,7 @@ static int read_files(struct rctx *c, berth_error_t *err)
 	for (int i = 0; i < c->nfiles; i++) {
 		struct rfile *rf = &c->files[i];
 
-		if (rf->fd < 0) {
+		if (rf->fd < 0 || (rf->f.type == CR_FILE_TCP_LISTEN && !rf->listening)) {
 			ret = berth_error(err, EBADMSG, "files.img: `%s` without its state",
 					  rf->path);
 			goto out;
