@@ -621,6 +621,24 @@ TEST(tsync_flag_filters_every_thread)
 	EXPECT_CHILD_SUCCEEDS(child_tsync, NULL);
 }
 
+static int child_tsync_with_listener(void *unused)
+{
+	int fd = -1;
+
+	/* The kernel wants TSYNC_ESRCH next to TSYNC when a listener is created. */
+	if (load_text("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/run/x.sock\","
+		      "\"flags\":[\"SECCOMP_FILTER_FLAG_TSYNC\",\"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV\"],"
+		      "\"syscalls\":[{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}",
+		      &fd))
+		return 2;
+	return fd >= 0 && fcntl(fd, F_GETFD) == FD_CLOEXEC ? 0 : 3;
+}
+
+TEST(tsync_and_wait_killable_combine_with_a_listener)
+{
+	EXPECT_CHILD_SUCCEEDS(child_tsync_with_listener, NULL);
+}
+
 static int child_unprivileged_load(void *nnp)
 {
 	struct berth_seccomp *sc cleanup_seccomp = NULL;
