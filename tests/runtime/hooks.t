@@ -68,14 +68,14 @@ ok "failing createContainer hook: nothing left" rt_nothing_left $id
 
 # a hook that times out is killed
 b4=$(rt_bundle slow sleep 1000)
-rt_jq "$b4" '.hooks.prestart = [{"path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1}]'
+rt_jq "$b4" ".hooks.prestart = [{\"path\": \"/bin/sleep\", \"args\": [\"sleep\", \"30.$$\"], \"timeout\": 1}]"
 t0=$(date +%s)
 rt_err b create -b "$b4" $id
 t1=$(date +%s)
 is "$RT_ERR" "berth: create \`$id\`: prestart hook \`/bin/sleep\`: timed out after 1 s" "hook timeout: clear error"
 isnt "$RT_RC" 0 "hook timeout: non-zero exit"
 ok "hook timeout: returns well before the hook would end" test $((t1 - t0)) -lt 10
-ok "hook timeout: the hook was killed" sh -c "! pgrep -f '^sleep 30$'"
+ok "hook timeout: the hook was killed" sh -c "! pgrep -f '^sleep 30\\.$$$'"
 ok "hook timeout: nothing left" rt_nothing_left $id
 
 # a failing poststart hook is only a warning
