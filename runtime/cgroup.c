@@ -1121,6 +1121,7 @@ int berth_cgroup_from_json(json_t *j, struct berth_cgroup **out, berth_error_t *
 	    json_unpack_ex(j, &jerr, 0, "{s:s, s:s, s:o}", "mode", &mode, "path", &path, "dirs",
 			   &dirs) < 0 ||
 	    !json_is_array(dirs))
+		/* cppcheck-suppress memleak ; cg is released by cleanup_cgroup */
 		return berth_error(err, EINVAL, "cgroup state: malformed (%s)",
 				   j ? jerr.text : "missing");
 	for (int m = BERTH_CG_MODE_V1; m <= BERTH_CG_MODE_HYBRID; m++)
