@@ -38,13 +38,14 @@ for ((i = 0; i < 300; i++)); do [ -e /proc/$pid ] || break; sleep 0.02; done
 ok "its init is gone" test ! -e /proc/$pid
 ok "the image is complete" test -s "$T/img2/inventory.img" -a -s "$T/img2/core-1.img"
 
-# A TCP listener (nc) in the container: the checkpoint names it and changes nothing.
-make_bundle "$T/b2" sh -c 'nc -l -p 4444 & i=0; while :; do i=$((i+1)); echo "$$ $i"; sleep 0.02; done'
+# An inotify fd in the container: the checkpoint names it and changes nothing.
+make_bundle "$T/b2" /holder inotify
+cp "$BUILD/tests/cr/progs/holder-static" "$T/b2/rootfs/holder"
 (cd "$T/b2" && "$BERTH" --root "$R" run -d $id-ino </dev/null >"$T/log2" 2>&1)
 for ((i = 0; i < 300; i++)); do [ "$(wc -l <"$T/log2")" -ge 5 ] && break; sleep 0.02; done
 msg=$("$BERTH" --root "$R" checkpoint --image-path "$T/img3" $id-ino 2>&1)
-like "$msg" "^berth: checkpoint \`$id-ino\`: checkpoint process [0-9]+: process [0-9]+: fd [0-9]+ \\(socket:\\[[0-9]+\\], inet6? stream socket\\): unsupported resource$" \
-	"TCP socket: named error"
+like "$msg" "^berth: checkpoint \`$id-ino\`: checkpoint process [0-9]+: process [0-9]+: fd 3 \\(anon_inode:inotify\\): unsupported resource$" \
+	"inotify fd: named error"
 is "$("$BERTH" --root "$R" state $id-ino | jq -r .status)" running "the container runs on (not frozen)"
 n=$(wc -l <"$T/log2")
 for ((i = 0; i < 300; i++)); do [ "$(wc -l <"$T/log2")" -ge $((n + 5)) ] && break; sleep 0.02; done

@@ -11,5 +11,11 @@ $(O)/tests/cr/progs/%: tests/cr/progs/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< -lpthread
 
+# A static holder runs in the busybox container of tests/cr/container.t.
+$(O)/tests/cr/progs/holder-static: tests/cr/progs/holder.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -static -o $@ $<
+CR_PROGS += $(O)/tests/cr/progs/holder-static
+
 TEST_PROGS += $(CR_PROGS)
 all: $(CR_PROGS)
