@@ -67,6 +67,9 @@ include tests/module.mk
 
 all: $(BINS) $(LIBS)
 
+# Binaries link every library; the list is complete only after all fragments.
+$(BINS): $(LIBS)
+
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
