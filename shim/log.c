@@ -25,10 +25,11 @@
 #include "shim/shim.h"
 #include "util.h"
 
-/* Big enough for one pipe read (64 KiB) turned into records of one byte lines. */
+/* Longest piece of one line in one record; longer lines become P records. */
 #define LOG_CHUNK (64 * 1024)
 #define LOG_REC_OVERHEAD 48
-#define LOG_BUF (LOG_CHUNK * 2 + LOG_REC_OVERHEAD * 64)
+/* Formatting buffer: one write(2) of whole records each time it fills. */
+#define LOG_BUF (512 * 1024 + LOG_CHUNK + LOG_REC_OVERHEAD)
 
 void shim_format_time(char *out, size_t len)
 {

@@ -29,7 +29,11 @@
 
 /* A reader with more than this much output queued pauses the producer. */
 #define OUT_CAP (1 << 20)
-#define IO_CHUNK (64 * 1024)
+#define IO_CHUNK (256 * 1024)
+/* Largest frame a client may send (stdin data). */
+#define CLIENT_CHUNK (64 * 1024)
+/* Output pipes this big let a busy container run ahead between our reads. */
+#define PIPE_SIZE (1024 * 1024)
 #define MAX_EXECS 64
 
 enum ev_kind { EV_LISTEN, EV_SIGNAL, EV_TIMER, EV_OUT, EV_ERR, EV_IN, EV_CLIENT };
@@ -572,6 +576,7 @@ static int session_spawn(struct shim *s, struct session *ss, bool tty, bool want
 		ss->in_fd = steal_fd(&inp[1]);
 		ss->out_fd = steal_fd(&outp[0]);
 		ss->err_fd = steal_fd(&errp[0]);
+		fcntl(ss->out_fd, F_SETPIPE_SZ, PIPE_SIZE); /* best effort: the default works too */
 	}
 	set_nonblock(ss->in_fd);
 	set_nonblock(ss->out_fd);
@@ -852,7 +857,7 @@ static void handle_frames(struct shim *s, struct client *c)
 	while (c->rlen - off >= SHIM_FRAME_HDR) {
 		unsigned char *h = c->rbuf + off;
 		uint32_t len = shim_frame_len(h);
-		if (len > IO_CHUNK) {
+		if (len > CLIENT_CHUNK) {
 			c->dead = true;
 			return;
 		}
@@ -906,7 +911,7 @@ static void client_readable(struct shim *s, struct client *c)
 		size_t rest = c->reqlen - (size_t)(nl + 1 - c->req);
 		*nl = '\0';
 		if (rest) {
-			c->rbuf = malloc(IO_CHUNK + SHIM_FRAME_HDR);
+			c->rbuf = malloc(CLIENT_CHUNK + SHIM_FRAME_HDR);
 			if (c->rbuf == NULL) {
 				c->dead = true;
 				return;
@@ -920,13 +925,13 @@ static void client_readable(struct shim *s, struct client *c)
 		return;
 	}
 	if (c->rbuf == NULL) {
-		c->rbuf = malloc(IO_CHUNK + SHIM_FRAME_HDR);
+		c->rbuf = malloc(CLIENT_CHUNK + SHIM_FRAME_HDR);
 		if (c->rbuf == NULL) {
 			c->dead = true;
 			return;
 		}
 	}
-	ssize_t k = read(c->fd, c->rbuf + c->rlen, IO_CHUNK + SHIM_FRAME_HDR - c->rlen);
+	ssize_t k = read(c->fd, c->rbuf + c->rlen, CLIENT_CHUNK + SHIM_FRAME_HDR - c->rlen);
 	if (k == 0 || (k < 0 && errno != EAGAIN && errno != EINTR)) {
 		/* detach; an exec's stdin is closed so that `cat` and friends end */
 		if (c->mode == CLIENT_EXEC && c->exec) {
