@@ -89,8 +89,11 @@ check: all $(UNIT_TESTS) $(ASAN_UNIT_TESTS) $(TEST_PROGS)
 unit-check: $(UNIT_TESTS) $(ASAN_UNIT_TESTS)
 	$(PROVE) $(PROVE_FLAGS) $(addprefix ./,$^)
 
+# The runtime alone on the embedded busybox bundle, then the engine (image,
+# shim, network, logs, exec) on the embedded busybox image.
 demo: all
 	@./tests/lib/demo.sh
+	@./tests/lib/demo-engine.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR)
