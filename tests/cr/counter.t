@@ -30,7 +30,7 @@ pos=$(head -n "$lines" "$T/out" | wc -c)
 : >"$T/out"
 got=$("$CRTOOL" restore "$T/img")
 is "$got" "$pid" "second restore from the same image"
-for ((i = 0; i < 500; i++)); do [ "$(stat -c %s "$T/out")" -gt $((pos + 40)) ] && break; sleep 0.01; done
+for ((i = 0; i < 2000; i++)); do [ "$(stat -c %s "$T/out")" -gt $((pos + 40)) ] && break; sleep 0.01; done
 is "$(tail -c +$((pos + 1)) "$T/out" | head -n 1)" "pid $pid count $((n + 1))" \
 	"second restore continues from the saved value, at the saved file offset"
 kill -9 $pid

@@ -15,10 +15,10 @@ T=$(tap_tmpdir)
 crdump() { "$CRTOOL" dump "$@" >/dev/null; }
 # Kill (by pid) at exit; also waits, so the pid is free again.
 track() { defer "kill -9 $1 2>/dev/null; wait $1 2>/dev/null"; }
-# Wait until FILE has at least N lines (up to 5 s).
+# Wait until FILE has at least N lines (up to 20 s: CI machines can be loaded).
 wait_lines() {
 	local i
-	for ((i = 0; i < 500; i++)); do
+	for ((i = 0; i < 2000; i++)); do
 		[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ] && return 0
 		sleep 0.01
 	done

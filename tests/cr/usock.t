@@ -23,7 +23,7 @@ ok "the child reads on past $last" \
 	awk -v l="$last" '$1 == "child" && $6 > l + 100 { f = 1 } END { exit !f }' "$T/out"
 ok "no number lost or repeated on the stream" bash -c "! grep -q GAP '$T/out'"
 kill -USR1 $pid
-for ((i = 0; i < 200; i++)); do grep -q "dgram three" "$T/out" && break; sleep 0.02; done
+for ((i = 0; i < 1000; i++)); do grep -q "dgram three" "$T/out" && break; sleep 0.02; done
 is "$(grep dgram "$T/out" | tr '\n' ' ')" "dgram one dgram two dgram three " "the queued datagrams, whole and in order"
 
 # A socketpair whose other end is outside the tree cannot be restored.
