@@ -70,10 +70,22 @@ ssize_t berth_sync_child_enter(struct berth_container *c, int sync, char *buf, s
 	int passed = -1;
 	ssize_t n;
 
-	/* The program starts with every signal at its default, whatever the caller ignored. */
-	for (int sig = 1; sig < NSIG; sig++)
+	/*
+	 * The program starts with every signal at its default, whatever the caller
+	 * ignored.  The raw system call reaches the two signals glibc keeps for
+	 * itself (32, 33), which signal() refuses but a caller may have ignored.
+	 */
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct {
+			void (*handler)(int);
+			unsigned long flags;
+			void (*restorer)(void);
+			unsigned long mask;
+		} dfl = { SIG_DFL, 0, NULL, 0 };
+
 		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
+	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* The lock is the runtime's: holding it until execve would block `start`. */
