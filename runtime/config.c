@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "util.h"
 
@@ -580,6 +581,18 @@ static int parse_id_maps(json_t *arr, const char *where, struct berth_id_map **o
 	return 0;
 }
 
+static mode_t device_ifmt(char type)
+{
+	switch (type) {
+	case 'b':
+		return S_IFBLK;
+	case 'p':
+		return S_IFIFO;
+	default:
+		return S_IFCHR;
+	}
+}
+
 static int parse_devices(json_t *arr, struct berth_config *cfg, berth_error_t *err)
 {
 	json_t *e;
@@ -614,10 +627,17 @@ static int parse_devices(json_t *arr, struct berth_config *cfg, berth_error_t *e
 		    get_int(e, at, "minor", d->type != 'p', 0, UINT32_MAX, &d->minor, NULL, err) < 0)
 			return -1;
 		d->mode = 0666;
-		if (get_int(e, at, "fileMode", false, 0, 07777, &v, &present, err) < 0)
+		if (get_int(e, at, "fileMode", false, 0, 0177777, &v, &present, err) < 0)
 			return -1;
+		/* Go's os.FileMode as podman writes it carries the file type bits
+		 * (S_IFCHR|0644 = 8612): accept them when they match the type, keep
+		 * only the permission bits as runc does. */
+		if (present && (v & S_IFMT) != 0 && (mode_t)(v & S_IFMT) != device_ifmt(d->type))
+			return berth_error(err, EINVAL,
+					   "%s.fileMode: %lld: the file type bits 0%llo do not match type `%c`",
+					   at, (long long)v, (unsigned long long)(v & S_IFMT), d->type);
 		if (present)
-			d->mode = (mode_t)v;
+			d->mode = (mode_t)(v & 07777);
 		if (get_int(e, at, "uid", false, 0, UINT32_MAX - 1, &v, &present, err) < 0)
 			return -1;
 		d->uid = present ? (uid_t)v : 0;

@@ -238,6 +238,37 @@ TEST(namespaces_maps_hooks_and_sysctl)
 	json_decref(j);
 }
 
+TEST(device_file_mode_may_carry_its_file_type)
+{
+	struct berth_config *cfg = NULL;
+	berth_error_t err = NULL;
+
+	/* podman --privileged: S_IFCHR|0644, S_IFBLK|0660, and plain permission bits. */
+	ASSERT_EQ(parse_with("linux", "{\"devices\":["
+			     "{\"path\":\"/dev/null\",\"type\":\"c\",\"major\":1,\"minor\":3,"
+			     "\"fileMode\":8612},"
+			     "{\"path\":\"/dev/loop0\",\"type\":\"b\",\"major\":7,\"minor\":0,"
+			     "\"fileMode\":25008},"
+			     "{\"path\":\"/dev/x\",\"type\":\"c\",\"major\":1,\"minor\":5,"
+			     "\"fileMode\":416}]}", &cfg, &err), 0);
+	ASSERT_EQ(cfg->n_devices, 3);
+	EXPECT_EQ(cfg->devices[0].mode, 0644);
+	EXPECT_EQ(cfg->devices[1].mode, 0660);
+	EXPECT_EQ(cfg->devices[2].mode, 0640);
+	berth_config_free(cfg);
+	cfg = NULL;
+	/* S_IFBLK|0644 on a character device, and bits above S_IFMT. */
+	EXPECT_LT(parse_with("linux", "{\"devices\":[{\"path\":\"/dev/x\",\"type\":\"c\","
+			     "\"major\":1,\"minor\":3,\"fileMode\":24996}]}", &cfg, &err), 0);
+	EXPECT_STREQ(err->msg, "linux.devices[0].fileMode: 24996: the file type bits 060000 "
+		     "do not match type `c`");
+	berth_error_release(&err);
+	EXPECT_LT(parse_with("linux", "{\"devices\":[{\"path\":\"/dev/x\",\"type\":\"c\","
+			     "\"major\":1,\"minor\":3,\"fileMode\":65536}]}", &cfg, &err), 0);
+	EXPECT_STREQ(err->msg, "linux.devices[0].fileMode: 65536 is out of range");
+	berth_error_release(&err);
+}
+
 TEST(config_file_error_names_line_and_column)
 {
 	char path[] = "/tmp/berth-unit-config-XXXXXX";
