@@ -215,6 +215,22 @@ static int wait_start(struct init_ctx *x, berth_error_t *err)
 	return 0;
 }
 
+/*
+ * create: the program's user (the mapped root or process.user, capabilities
+ * already dropped) must be able to open exec.fifo once `start` comes; find out
+ * now, while `create` still listens, rather than exit unseen later.
+ */
+static int check_exec_fifo(struct init_ctx *x, berth_error_t *err)
+{
+	if (x->o->run)
+		return 0;
+	if (faccessat(x->state_dir, "exec.fifo", W_OK, AT_EACCESS) < 0 &&
+	    (errno == EACCES || errno == ENOENT))
+		return berth_error_errno(err, errno, "open exec.fifo (uid %u in the container)",
+					       (unsigned)geteuid());
+	return 0;
+}
+
 /* Socket activation passes through: the program finds its fds at 3.. as PID 1. */
 static int add_listen_env(struct berth_process *p, int n)
 {
@@ -324,6 +340,8 @@ static __attribute__((noreturn)) void container_init(struct init_ctx *x)
 			child_fail(x, &err);
 		close(notify_fd);
 	}
+	if (check_exec_fifo(x, &err) < 0)
+		child_fail(x, &err);
 	if (berth_sync_send(x->sync, BERTH_MSG_READY, NULL) < 0)
 		_exit(1);
 	if (wait_start(x, &err) < 0)
@@ -396,6 +414,37 @@ static int write_id_maps(pid_t pid, const struct berth_config *cfg, berth_error_
 		if (berth_write_file(path, buf, err) < 0)
 			return berth_error_wrap(err, "linux.%s", g ? "gidMappings" : "uidMappings");
 	}
+	return 0;
+}
+
+/* The host id that id 0 of the container maps to (0 without a mapping). */
+static unsigned int root_host_id(const struct berth_id_map *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (m[i].container_id == 0)
+			return m[i].host_id;
+	return 0;
+}
+
+/*
+ * As runc: owned by the host ids of the container's root and writable by any
+ * user of the container (process.user may be another one, without
+ * capabilities); only the init reaches it, through its fd of the state
+ * directory, as the state root is 0700.
+ */
+static int make_exec_fifo(const char *dir, const struct berth_config *cfg, berth_error_t *err)
+{
+	char path[PATH_MAX];
+	bool mapped = cfg->ns[BERTH_NS_USER].enabled && !cfg->ns[BERTH_NS_USER].path;
+
+	snprintf(path, sizeof(path), "%s/exec.fifo", dir);
+	if (mkfifo(path, 0600) < 0)
+		return berth_error_errno(err, errno, "mkfifo `%s`", path);
+	if (mapped && chown(path, root_host_id(cfg->uid_maps, cfg->n_uid_maps),
+			    root_host_id(cfg->gid_maps, cfg->n_gid_maps)) < 0)
+		return berth_error_errno(err, errno, "chown `%s`", path);
+	if (chmod(path, 0622) < 0)
+		return berth_error_errno(err, errno, "chmod `%s`", path);
 	return 0;
 }
 
@@ -562,7 +611,9 @@ static int create(const char *state_root, const struct berth_create_opts *o,
 
 	if (berth_mkdir_p(state_root, 0700, err) < 0)
 		goto out;
-	if (mkdir(c->dir, 0700) < 0) {
+	/* 0711: the init, maybe the mapped root of a user namespace, opens exec.fifo
+	 * through its fd of this directory; the files in it stay 0600. */
+	if (mkdir(c->dir, 0711) < 0) {
 		if (errno == EEXIST)
 			berth_error(err, EEXIST, "container `%s` already exists", o->id);
 		else
@@ -579,11 +630,8 @@ static int create(const char *state_root, const struct berth_create_opts *o,
 	if (write_new_file(buf, config_text, err) < 0)
 		goto out;
 	if (!o->run) {
-		snprintf(buf, sizeof(buf), "%s/exec.fifo", c->dir);
-		if (mkfifo(buf, 0600) < 0) {
-			berth_error_errno(err, errno, "mkfifo `%s`", buf);
+		if (make_exec_fifo(c->dir, cfg, err) < 0)
 			goto out;
-		}
 	}
 	if (o->console_socket && berth_console_connect(o->console_socket, &r.console, err) < 0)
 		goto out;

@@ -3,7 +3,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 need_root
 . "$(dirname "$0")/rt.sh"
-plan 16
+plan 22
 
 # a network namespace by path (what podman and CNI setups do)
 ns=bt-rt-netns-$$
@@ -59,3 +59,20 @@ bun=$(rt_bundle prop2 sh -c 'grep " / / " /proc/self/mountinfo')
 out=$(b run -b "$bun" bt-rt-ns-prop2)
 unlike "$out" "shared:" "default: the root mount does not propagate back to the host"
 ok "nothing left" rt_nothing_left bt-rt-ns-prop2
+
+# create, then start, in a user namespace (what podman does with --uidmap): the
+# init, already the mapped root, waits on exec.fifo in the state directory.
+chmod 755 "$RT_TMP" # the mapped root must reach the rootfs
+bun=$(rt_bundle usercs sh -c 'cat /proc/self/uid_map; id -u; sleep 1000')
+rt_jq "$bun" '.linux.namespaces += [{"type": "user"}] |
+	.linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] |
+	.linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] |
+	del(.mounts[] | select(.type == "cgroup")) | .root.readonly = false'
+ok "create in a user namespace" b create -b "$bun" bt-rt-ns-usercs > "$RT_TMP/usercs.out"
+is "$(b state bt-rt-ns-usercs | jq -r .status)" created "the init waits to be started"
+ok "start in a user namespace" b start bt-rt-ns-usercs
+upid=$(b state bt-rt-ns-usercs | jq -r .pid)
+for _ in $(seq 50); do grep -qx 0 "$RT_TMP/usercs.out" && break; sleep 0.1; done
+has_re "$(cat "$RT_TMP/usercs.out")" "^ +0 +100000 +65536$" "the program runs with the uid map"
+is "$(awk '/^Uid:/ {print $2}' /proc/"$upid"/status)" 100000 "as uid 100000 outside"
+ok "delete -f" b delete -f bt-rt-ns-usercs
