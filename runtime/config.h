@@ -50,6 +50,7 @@ struct berth_mount {
 	unsigned long clear;     /* MS_* explicitly cleared (rw, suid, dev ...) */
 	unsigned long propagation; /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE [|MS_REC] */
 	bool bind;                 /* bind or rbind */
+	bool tmpcopyup;            /* tmpfs: starts with a copy of the directory it covers */
 	char *data; /* remaining options, comma separated, NULL when none */
 };
 
