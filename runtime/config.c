@@ -447,13 +447,17 @@ int berth_mount_options_parse(json_t *options, const char *where, struct berth_m
 			m->flags |= MS_BIND | (o[0] == 'r' ? MS_REC : 0);
 			continue;
 		}
+		if (strcmp(o, "tmpcopyup") == 0) {
+			m->tmpcopyup = true;
+			continue;
+		}
 		prop = berth_propagation_parse(o);
 		if (prop >= 0) {
 			m->propagation = (unsigned long)prop;
 			continue;
 		}
 		/* Options of other runtimes that change what is mounted: refuse them by name. */
-		if (strcmp(o, "idmap") == 0 || strcmp(o, "ridmap") == 0 || strcmp(o, "tmpcopyup") == 0 ||
+		if (strcmp(o, "idmap") == 0 || strcmp(o, "ridmap") == 0 ||
 		    (o[0] == 'r' && (strcmp(o, "rro") == 0 || strcmp(o, "rrw") == 0 ||
 				     strcmp(o, "rnosuid") == 0 || strcmp(o, "rnodev") == 0 ||
 				     strcmp(o, "rnoexec") == 0 || strcmp(o, "rnoatime") == 0)))
@@ -514,6 +518,8 @@ static int parse_mounts(json_t *arr, struct berth_config *cfg, berth_error_t *er
 					   at);
 		if (!m->bind && m->type == NULL)
 			return berth_error(err, EINVAL, "%s.type: missing required field", at);
+		if (m->tmpcopyup && (m->bind || strcmp(m->type, "tmpfs") != 0))
+			return berth_error(err, EINVAL, "%s.options: `tmpcopyup` needs a tmpfs mount", at);
 	}
 	return 0;
 }

@@ -5,10 +5,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -165,13 +167,137 @@ static unsigned long locked_flags(const char *path)
 	return f;
 }
 
+static int copy_tree(int src, int dst, const char *where, int depth, berth_error_t *err);
+
+static int copy_file(int src, int dst, const char *name, const struct stat *st, const char *where,
+		     berth_error_t *err)
+{
+	cleanup_close int in = openat(src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int out = -1;
+
+	if (in < 0)
+		return berth_error_errno(err, errno, "open `%s/%s`", where, name);
+	out = openat(dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (out < 0)
+		return berth_error_errno(err, errno, "create `%s/%s`", where, name);
+	for (off_t left = st->st_size; left > 0;) {
+		ssize_t n = sendfile(out, in, NULL, (size_t)(left > (1 << 30) ? (1 << 30) : left));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return berth_error_errno(err, errno, "copy `%s/%s`", where, name);
+		if (n == 0)
+			break; /* the file shrank */
+		left -= n;
+	}
+	/* owner first: chown clears the set-id bits */
+	if (fchown(out, st->st_uid, st->st_gid) < 0 || fchmod(out, st->st_mode & 07777) < 0)
+		return berth_error_errno(err, errno, "copy `%s/%s`", where, name);
+	return 0;
+}
+
+static int copy_entry(int src, int dst, const char *name, const char *where, int depth,
+		      berth_error_t *err)
+{
+	struct stat st;
+	struct timespec times[2];
+
+	if (fstatat(src, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return berth_error_errno(err, errno, "stat `%s/%s`", where, name);
+	if (S_ISREG(st.st_mode)) {
+		if (copy_file(src, dst, name, &st, where, err) < 0)
+			return -1;
+	} else if (S_ISDIR(st.st_mode)) {
+		cleanup_close int s = -1, d = -1;
+		char sub[PATH_MAX];
+
+		if (depth > 128)
+			return berth_error(err, ELOOP, "copy `%s/%s`: too deep", where, name);
+		snprintf(sub, sizeof(sub), "%s/%s", where, name);
+		if (mkdirat(dst, name, 0700) < 0)
+			return berth_error_errno(err, errno, "create `%s`", sub);
+		s = openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		d = openat(dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (s < 0 || d < 0)
+			return berth_error_errno(err, errno, "open `%s`", sub);
+		if (copy_tree(s, d, sub, depth + 1, err) < 0)
+			return -1;
+		if (fchown(d, st.st_uid, st.st_gid) < 0 || fchmod(d, st.st_mode & 07777) < 0)
+			return berth_error_errno(err, errno, "copy `%s`", sub);
+	} else if (S_ISLNK(st.st_mode)) {
+		char target[PATH_MAX];
+		ssize_t n = readlinkat(src, name, target, sizeof(target) - 1);
+
+		if (n < 0)
+			return berth_error_errno(err, errno, "readlink `%s/%s`", where, name);
+		target[n] = '\0';
+		if (symlinkat(target, dst, name) < 0 ||
+		    fchownat(dst, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+			return berth_error_errno(err, errno, "copy `%s/%s`", where, name);
+	} else {
+		if (mknodat(dst, name, st.st_mode, st.st_rdev) < 0 ||
+		    fchownat(dst, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    fchmodat(dst, name, st.st_mode & 07777, 0) < 0)
+			return berth_error_errno(err, errno, "copy `%s/%s`", where, name);
+	}
+	times[0] = st.st_atim;
+	times[1] = st.st_mtim;
+	if (utimensat(dst, name, times, AT_SYMLINK_NOFOLLOW) < 0)
+		return berth_error_errno(err, errno, "copy `%s/%s`", where, name);
+	return 0;
+}
+
+/* Everything in directory src (a tree of the rootfs) into dst, with owners, modes and times. */
+static int copy_tree(int src, int dst, const char *where, int depth, berth_error_t *err)
+{
+	int fd = dup(src);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+	int ret = 0;
+
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return berth_error_errno(err, errno, "read `%s`", where);
+	}
+	errno = 0;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		ret = copy_entry(src, dst, e->d_name, where, depth, err);
+		if (ret < 0)
+			break;
+		errno = 0;
+	}
+	if (ret == 0 && errno != 0)
+		ret = berth_error_errno(err, errno, "read `%s`", where);
+	closedir(d);
+	return ret;
+}
+
+/* tmpcopyup: the new tmpfs (top) starts with what the directory it covers (under) holds. */
+static int tmpfs_copy_up(struct berth_rootfs *r, const struct berth_mount *m, int under,
+			 berth_error_t *err)
+{
+	cleanup_close int top = -1, dst = -1;
+
+	if (berth_open_in_root(r->root_fd, m->destination, false, false, &top, err) < 0)
+		return -1;
+	dst = openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dst < 0)
+		return berth_error_errno(err, errno, "open `%s`", m->destination);
+	if (copy_tree(under, dst, m->destination, 0, err) < 0)
+		return berth_error_wrap(err, "tmpcopyup");
+	return 0;
+}
+
 #define MS_PROPAGATION (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)
 
 static int mount_one(struct berth_rootfs *r, const struct berth_mount *m, berth_error_t *err)
 {
-	cleanup_close int target = -1, top = -1;
+	cleanup_close int target = -1, top = -1, under = -1;
 	char tpath[64];
-	bool is_file = false;
+	bool is_file = false, ro_later = false;
 	unsigned long flags = m->flags & ~(MS_REMOUNT | MS_BIND | MS_REC);
 	const char *type = m->type;
 
@@ -201,6 +327,15 @@ static int mount_one(struct berth_rootfs *r, const struct berth_mount *m, berth_
 			return berth_error_wrap(err, "mount `%s`", m->destination);
 		return 0;
 	}
+	if (m->tmpcopyup) {
+		/* Read what is there before the tmpfs covers it; the copy needs a
+		 * writable tmpfs: read-only comes after, by a remount. */
+		under = openat(target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (under < 0)
+			return berth_error_errno(err, errno, "mount `%s`", m->destination);
+		ro_later = flags & MS_RDONLY;
+		flags &= ~MS_RDONLY;
+	}
 	if (m->bind) {
 		if (mount(m->source, tpath, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
 			return berth_error_errno(err, errno, "bind mount `%s` to `%s`", m->source,
@@ -216,6 +351,10 @@ static int mount_one(struct berth_rootfs *r, const struct berth_mount *m, berth_
 		} else {
 			return berth_error_errno(err, e, "mount %s to `%s`", type, m->destination);
 		}
+	} else if (m->tmpcopyup) {
+		if (tmpfs_copy_up(r, m, under, err) < 0)
+			return berth_error_wrap(err, "mount `%s`", m->destination);
+		flags = ro_later ? flags | MS_RDONLY | MS_REMOUNT : 0;
 	} else {
 		flags = 0;
 	}

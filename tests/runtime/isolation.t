@@ -3,7 +3,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 need_root
 . "$(dirname "$0")/rt.sh"
-plan 58
+plan 65
 
 # run_in NAME JQ-FILTER SCRIPT: run SCRIPT with sh in a fresh bundle edited by the filter;
 # its stdout lands in $OUT, the exit status in $RC.
@@ -110,3 +110,26 @@ for nnp in true false; do
 	has_line "$OUT" "Seccomp:	2" "seccomp, noNewPrivileges=$nnp: filter mode in /proc/self/status"
 	has_line "$OUT" "mkdir-refused" "seccomp, noNewPrivileges=$nnp: the filtered syscall fails"
 done
+
+# tmpcopyup (podman --read-only): the tmpfs starts with a copy of the directory
+# it covers, owners, modes, links and subdirectories kept; the rootfs is untouched.
+bun=$(rt_bundle copyup sh -c 'echo new > /data/new; stat -c "%n %u:%g %a" /data/sub /data/sub/f; cat /data/sub/f; readlink /data/l; grep " /data " /proc/mounts; grep " /rodata " /proc/mounts; cat /rodata/sub/f; touch /rodata/x 2>&1')
+mkdir -p "$bun/rootfs/data/sub"
+echo hello > "$bun/rootfs/data/sub/f"
+chown 1000:1001 "$bun/rootfs/data/sub/f"
+chmod 604 "$bun/rootfs/data/sub/f"
+chmod 750 "$bun/rootfs/data/sub"
+ln -s sub/f "$bun/rootfs/data/l"
+cp -a "$bun/rootfs/data" "$bun/rootfs/rodata"
+rt_jq "$bun" '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup", "size=64k"]},
+	{"destination": "/rodata", "type": "tmpfs", "source": "tmpfs", "options": ["ro", "tmpcopyup"]}]'
+out=$(b run -b "$bun" bt-rt-iso-copyup 2>&1)
+has_line "$out" "/data/sub 0:0 750" "tmpcopyup: a subdirectory with its mode"
+has_line "$out" "/data/sub/f 1000:1001 604" "tmpcopyup: a file with its owner and mode"
+is "$(sed -n 3,4p <<<"$out")" "hello
+sub/f" "tmpcopyup: the file's content and a symlink"
+has_re "$out" "^tmpfs /data tmpfs rw,.*size=64k" "tmpcopyup: a tmpfs with its options"
+has_re "$out" "^tmpfs /rodata tmpfs ro," "tmpcopyup with ro: read-only after the copy"
+is "$(tail -2 <<<"$out")" "hello
+touch: /rodata/x: Read-only file system" "tmpcopyup with ro: copied, then cannot be written"
+ok "tmpcopyup: the rootfs's directory is untouched" test ! -e "$bun/rootfs/data/new"

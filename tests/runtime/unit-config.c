@@ -207,6 +207,23 @@ TEST(mount_options_become_flags_and_data)
 	berth_config_free(cfg);
 }
 
+TEST(tmpcopyup_is_for_tmpfs)
+{
+	struct berth_config *cfg = NULL;
+	berth_error_t err = NULL;
+
+	ASSERT_EQ(parse_with("mounts", "[{\"destination\":\"/tmp\",\"type\":\"tmpfs\",\"source\":"
+			     "\"tmpfs\",\"options\":[\"rw\",\"tmpcopyup\",\"size=64k\"]}]", &cfg, &err), 0);
+	EXPECT_TRUE(cfg->mounts[0].tmpcopyup);
+	EXPECT_STREQ(cfg->mounts[0].data, "size=64k");
+	berth_config_free(cfg);
+	cfg = NULL;
+	EXPECT_LT(parse_with("mounts", "[{\"destination\":\"/x\",\"source\":\"/y\",\"options\":"
+			     "[\"rbind\",\"tmpcopyup\"]}]", &cfg, &err), 0);
+	EXPECT_STREQ(err->msg, "mounts[0].options: `tmpcopyup` needs a tmpfs mount");
+	berth_error_release(&err);
+}
+
 TEST(namespaces_maps_hooks_and_sysctl)
 {
 	struct berth_config *cfg = NULL;
