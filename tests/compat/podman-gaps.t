@@ -1,6 +1,7 @@
 #!/bin/bash
-# podman features that berth does not handle yet (passes with runc:
-# COMPAT_RUNTIME=/usr/sbin/runc).  Becomes part of podman.t once berth passes.
+# podman features berth once lacked (also passes with runc:
+# COMPAT_RUNTIME=/usr/sbin/runc): tmpcopyup, device fileMode with the file
+# type bits, create + start in a user namespace.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
 need_root
