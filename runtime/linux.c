@@ -588,6 +588,15 @@ static int create(const char *state_root, const struct berth_create_opts *o,
 	    berth_seccomp_parse(cfg->seccomp, &r.seccomp, err) < 0 ||
 	    berth_cgroup_resources_parse(cfg->resources, &r.res, err) < 0)
 		goto out;
+	/* Compile the filter here, or take it from the cache, rather than in the
+	 * container process, which only loads it.  A dot name: not a container. */
+	if (r.seccomp) {
+		snprintf(buf, sizeof(buf), "%s/.seccomp-cache", state_root);
+		if (berth_seccomp_prepare(r.seccomp, buf, err) < 0) {
+			berth_error_wrap(err, "linux.seccomp");
+			goto out;
+		}
+	}
 	if (cfg->process.terminal && o->console_socket == NULL) {
 		berth_error(err, EINVAL, "process.terminal is true: --console-socket is required");
 		goto out;

@@ -3,7 +3,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 need_root
 . "$(dirname "$0")/rt.sh"
-plan 65
+plan 67
 
 # run_in NAME JQ-FILTER SCRIPT: run SCRIPT with sh in a fresh bundle edited by the filter;
 # its stdout lands in $OUT, the exit status in $RC.
@@ -109,7 +109,13 @@ for nnp in true false; do
 	is "$RC" 0 "seccomp, noNewPrivileges=$nnp: runs"
 	has_line "$OUT" "Seccomp:	2" "seccomp, noNewPrivileges=$nnp: filter mode in /proc/self/status"
 	has_line "$OUT" "mkdir-refused" "seccomp, noNewPrivileges=$nnp: the filtered syscall fails"
+	inodes="$inodes $(stat -c %i "$RT_ROOT"/.seccomp-cache/*.bpf 2>/dev/null | tr '\n' ' ')"
 done
+# compiled on the host into the state root's cache; the second run (same rules) reuses it
+cached=$(cd "$RT_ROOT/.seccomp-cache" 2>/dev/null && ls)
+like "$cached" "^[0-9a-f]{16}\.bpf$" "seccomp: one compiled filter in <root>/.seccomp-cache"
+read -r first second rest <<<"$inodes"
+ok "seccomp: the second container took the cached filter" test -n "$first" -a "$first" = "$second" -a -z "$rest"
 
 # tmpcopyup (podman --read-only): the tmpfs starts with a copy of the directory
 # it covers, owners, modes, links and subdirectories kept; the rootfs is untouched.
