@@ -68,7 +68,9 @@ rt_jq "$bun" '.linux.namespaces += [{"type": "user"}] |
 	.linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] |
 	.linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] |
 	del(.mounts[] | select(.type == "cgroup")) | .root.readonly = false'
-ok "create in a user namespace" b create -b "$bun" bt-rt-ns-usercs > "$RT_TMP/usercs.out"
+# (the redirection belongs to create, not to the TAP line)
+create_usercs() { b create -b "$bun" bt-rt-ns-usercs >"$RT_TMP/usercs.out"; }
+ok "create in a user namespace" create_usercs
 is "$(b state bt-rt-ns-usercs | jq -r .status)" created "the init waits to be started"
 ok "start in a user namespace" b start bt-rt-ns-usercs
 upid=$(b state bt-rt-ns-usercs | jq -r .pid)
