@@ -701,6 +701,27 @@ static int check_available(const struct berth_cgroup *cg, const struct berth_cgr
 	return 0;
 }
 
+int berth_cg_apply_shared(const char *dir, unsigned mask, const struct berth_cgroup_resources *r,
+			  berth_error_t *err)
+{
+	if (mask & BERTH_CG_BIT(BERTH_CG_CPUSET)) {
+		if (r->cpus &&
+		    berth_cg_write(dir, "cpuset.cpus", r->cpus, "linux.resources.cpu.cpus", err) < 0)
+			return -1;
+		if (r->mems &&
+		    berth_cg_write(dir, "cpuset.mems", r->mems, "linux.resources.cpu.mems", err) < 0)
+			return -1;
+	}
+	if ((mask & BERTH_CG_BIT(BERTH_CG_PIDS)) && r->pids_limit != BERTH_CG_UNSET) {
+		if (r->pids_limit <= 0)
+			return berth_cg_write(dir, "pids.max", "max", "linux.resources.pids.limit",
+					      err);
+		return berth_cg_writef(dir, "pids.max", "linux.resources.pids.limit", err, "%lld",
+				       (long long)r->pids_limit);
+	}
+	return 0;
+}
+
 static int apply(const struct berth_cgroup *cg, const struct berth_cgroup_resources *r,
 		 berth_error_t *err)
 {

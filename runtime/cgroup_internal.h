@@ -127,6 +127,9 @@ extern const char *const berth_cg_throttle_fields[4];
 int berth_cg_hugetlb(const char *dir, const char *suffix, const struct berth_cgroup_resources *r,
 		     berth_error_t *err);
 
+/* The limits whose files are the same on v1 and v2: cpuset and pids. */
+int berth_cg_apply_shared(const char *dir, unsigned mask, const struct berth_cgroup_resources *r,
+			  berth_error_t *err);
 int berth_cg_v1_apply(const char *dir, unsigned mask, const struct berth_cgroup_resources *res,
 		      berth_error_t *err);
 int berth_cg_v1_freeze(const char *dir, bool freeze, berth_error_t *err);

@@ -231,19 +231,8 @@ int berth_cg_v1_apply(const char *dir, unsigned mask, const struct berth_cgroup_
 		return -1;
 	if (HAS(mask, CPU) && v1_cpu(dir, r, err) < 0)
 		return -1;
-	if (HAS(mask, CPUSET)) {
-		if (r->cpus && berth_cg_write(dir, "cpuset.cpus", r->cpus, F("cpu.cpus"), err) < 0)
-			return -1;
-		if (r->mems && berth_cg_write(dir, "cpuset.mems", r->mems, F("cpu.mems"), err) < 0)
-			return -1;
-	}
-	if (HAS(mask, PIDS) && r->pids_limit != UNSET) {
-		int ret = r->pids_limit <= 0
-			      ? berth_cg_write(dir, "pids.max", "max", F("pids.limit"), err)
-			      : write_limit(dir, "pids.max", r->pids_limit, F("pids.limit"), err);
-		if (ret < 0)
-			return -1;
-	}
+	if (berth_cg_apply_shared(dir, mask, r, err) < 0)
+		return -1;
 	if (HAS(mask, BLKIO) && v1_blkio(dir, r, err) < 0)
 		return -1;
 	if (HAS(mask, HUGETLB) && berth_cg_hugetlb(dir, "limit_in_bytes", r, err) < 0)

@@ -202,15 +202,7 @@ int berth_cg_v2_apply(const char *dir, unsigned mask, const struct berth_cgroup_
 		return -1;
 	if (HAS(mask, CPU) && v2_cpu(dir, r, err) < 0)
 		return -1;
-	if (HAS(mask, CPUSET)) {
-		if (r->cpus && berth_cg_write(dir, "cpuset.cpus", r->cpus, F("cpu.cpus"), err) < 0)
-			return -1;
-		if (r->mems && berth_cg_write(dir, "cpuset.mems", r->mems, F("cpu.mems"), err) < 0)
-			return -1;
-	}
-	if (HAS(mask, PIDS) && r->pids_limit != UNSET &&
-	    write_max(dir, "pids.max", r->pids_limit <= 0 ? -1 : r->pids_limit, F("pids.limit"),
-		      err) < 0)
+	if (berth_cg_apply_shared(dir, mask, r, err) < 0)
 		return -1;
 	if (HAS(mask, BLKIO) && v2_io(dir, r, err) < 0)
 		return -1;
