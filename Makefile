@@ -81,7 +81,7 @@ $(O)/asan/%.o: %.c
 # The whole TAP suite: unit tests (plain and under ASan+UBSan), then the shell
 # integration tests.  TESTS=... narrows it to some files.
 PROVE ?= prove
-PROVE_FLAGS ?= --exec '' --timer --failures --comments
+PROVE_FLAGS ?= --exec ./tests/lib/run-test --timer --failures --comments
 check: all $(UNIT_TESTS) $(ASAN_UNIT_TESTS) $(TEST_PROGS)
 	@./ci/deps test
 	$(PROVE) $(PROVE_FLAGS) $(if $(TESTS),$(TESTS),$(addprefix ./,$(UNIT_TESTS) $(ASAN_UNIT_TESTS) $(SH_TESTS)) ./tests/leftovers.t)

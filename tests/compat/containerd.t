@@ -72,10 +72,11 @@ is "$(ls "$rtroot/$ns" 2> /dev/null)" "" "run --rm: no runtime state left"
 # A terminal: the shim hands the runtime a --console-socket and expects the pty
 # master back; `script` gives ctr the terminal it wants on its side.
 : > "$tmp/runtime.argv"
-out=$(script -qec "timeout 60 ctr --address $sock --namespace $ns run --rm -t ${run_opts[*]} \
+out=$(script -qec "exec timeout 60 ctr --address $sock --namespace $ns run --rm -t ${run_opts[*]} \
 	--cgroup /bt-compat-tty $img bt-compat-tty sh -c 'tty; test -t 1 && echo stdout-is-a-tty'" /dev/null < /dev/null 2> "$tmp/err")
 like "$(printf '%s' "$out" | tr -d '\r\000')" "/dev/pts/0
 stdout-is-a-tty$" "run -t: the process has a terminal"
+printf "%s" "$out" | grep -q -- -is-a-tty || diag "stderr: $(cat "$tmp/err" 2> /dev/null)"
 like "$(cat "$tmp/runtime.argv" 2> /dev/null)" " create .*--console-socket " "run -t: through create --console-socket"
 
 # 2. run detached; the container keeps running until killed.
@@ -115,10 +116,11 @@ like "$(cat "$tmp/runtime.argv" 2> /dev/null)" " exec .*--process " "exec went t
 
 # exec with a terminal: exec --console-socket.
 : > "$tmp/runtime.argv"
-out=$(script -qec "timeout 60 ctr --address $sock --namespace $ns task exec -t --exec-id et $id \
+out=$(script -qec "exec timeout 60 ctr --address $sock --namespace $ns task exec -t --exec-id et $id \
 	sh -c 'tty; test -t 0 && echo stdin-is-a-tty'" /dev/null < /dev/null 2> "$tmp/err")
 like "$(printf '%s' "$out" | tr -d '\r\000')" "/dev/pts/[0-9]+
 stdin-is-a-tty" "exec -t: the process has a terminal"
+printf "%s" "$out" | grep -q -- -is-a-tty || diag "stderr: $(cat "$tmp/err" 2> /dev/null)"
 like "$(cat "$tmp/runtime.argv" 2> /dev/null)" " exec .*--console-socket " "exec -t: through exec --console-socket"
 
 # pause and resume: the runtime freezes the container's cgroup and thaws it.

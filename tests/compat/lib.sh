@@ -139,6 +139,19 @@ p() {
 		--runtime "$rt" --cgroup-manager cgroupfs --events-backend file "$@"
 }
 
+# compat_settle ID — wait (up to 20 s) until conmon's exit command for the
+# container (`podman container cleanup ID`) has finished.  podman 4.3 races that
+# cleanup against a concurrent `podman rm`: the cleanup's umount of the shm dir
+# fails with EBUSY while rm walks the directory, and rm then fails.
+compat_settle() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[ -z "$(compat_procs " cleanup ${1:-none}")" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # compat_alive PID — PID is a number above 0 and names a live process
 # (`kill -0 0` would test the process group instead).
 compat_alive() {

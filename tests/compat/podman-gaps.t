@@ -5,7 +5,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
 need_root
-plan 7
+plan 9
 
 compat_podman_setup
 compat_rootfs "$tmp/rootfs"
@@ -42,4 +42,7 @@ pid=$(p inspect --format '{{.State.Pid}}' "${id:-none}" 2> /dev/null)
 ok "run -d --uidmap: the container runs" compat_alive "$pid"
 [ -s "$tmp/err" ] && diag "$(cat "$tmp/err")"
 is "$(awk '/^Uid:/ {print $2}' /proc/"${pid:-0}"/status 2> /dev/null)" 100000 "run -d --uidmap: as uid 100000"
+# kill first and let conmon's cleanup finish (see compat_settle), then remove.
+ok "kill" quiet p kill "${id:-none}"
+ok "conmon's cleanup finished" compat_settle "$id"
 ok "rm -f" quiet p rm -f -t 0 "${id:-none}"

@@ -38,10 +38,11 @@ is "$(echo $out)" "67108864 50" "run --memory --pids-limit: the container's limi
 pcmd="timeout 60 podman --root $tmp/storage --runroot $tmp/run --tmpdir $tmp/tmp --runtime $rt"
 pcmd="$pcmd --cgroup-manager cgroupfs --events-backend file"
 : > "$tmp/runtime.argv"
-out=$(script -qec "$pcmd run --rm -t ${run_opts[*]} $img sh -c 'tty; test -t 0 && echo stdin-is-a-tty'" \
+out=$(script -qec "exec $pcmd run --rm -t ${run_opts[*]} $img sh -c 'tty; test -t 0 && echo stdin-is-a-tty'" \
 	/dev/null < /dev/null 2> "$tmp/err")
 like "$(printf '%s' "$out" | tr -d '\r\000')" "/dev/pts/[0-9]+
 stdin-is-a-tty" "run -t: the process has a terminal"
+printf "%s" "$out" | grep -q -- -is-a-tty || diag "stderr: $(cat "$tmp/err" 2> /dev/null)"
 like "$(cat "$tmp/runtime.argv" 2> /dev/null)" " create .*--console-socket " "run -t: through create --console-socket"
 
 # 2. run detached; the container keeps running until killed.
@@ -77,10 +78,11 @@ like "$(cat "$tmp/runtime.argv" 2> /dev/null)" " exec .*--process " "exec went t
 out=$(p exec --user 65534 --env FOO=bar --workdir /tmp bt-compat-bg sh -c 'id -u; echo $FOO; pwd' 2> "$tmp/err")
 is "$(echo $out)" "65534 bar /tmp" "exec --user --env --workdir"
 : > "$tmp/runtime.argv"
-out=$(script -qec "$pcmd exec -t bt-compat-bg sh -c 'tty; test -t 0 && echo stdin-is-a-tty'" \
+out=$(script -qec "exec $pcmd exec -t bt-compat-bg sh -c 'tty; test -t 0 && echo stdin-is-a-tty'" \
 	/dev/null < /dev/null 2> "$tmp/err")
 like "$(printf '%s' "$out" | tr -d '\r\000')" "/dev/pts/[0-9]+
 stdin-is-a-tty" "exec -t: the process has a terminal"
+printf "%s" "$out" | grep -q -- -is-a-tty || diag "stderr: $(cat "$tmp/err" 2> /dev/null)"
 like "$(cat "$tmp/runtime.argv" 2> /dev/null)" " exec .*--console-socket " "exec -t: through exec --console-socket"
 
 # pause and unpause: the runtime freezes the container's cgroup and thaws it.
@@ -101,6 +103,7 @@ ok "start the stopped container again" quiet p start bt-compat-bg
 is "$(p inspect --format '{{.State.Status}}' bt-compat-bg 2> /dev/null)" running "start: running again"
 ok "stop" quiet p stop -t 10 bt-compat-bg
 is "$(p inspect --format '{{.State.ExitCode}}' bt-compat-bg 2> /dev/null)" 42 "stop: SIGTERM, exit status 42"
+compat_settle "$id"
 ok "rm" quiet p rm bt-compat-bg
 
 # 5. nothing left: container, state, cgroup, mount, process.
