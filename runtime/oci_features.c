@@ -22,8 +22,10 @@ static const char *const hooks[] = { "prestart",	"createRuntime", "createContain
 
 /*
  * The options berth's mount code (runtime/config.c) translates into mount
- * flags and propagation; anything else goes to the filesystem as data.
- * tests/security/unit-features.c checks that each one is understood.
+ * flags and propagation, plus "tmpcopyup" (tmpfs only: the new tmpfs starts
+ * with a copy of the directory it covers, runtime/mount.c); anything else
+ * goes to the filesystem as data.  tests/security/unit-features.c checks
+ * that each one is understood.
  */
 static const char *const mount_options[] = {
 	"async",    "atime",	   "bind",	   "dev",	  "diratime",	 "dirsync",
@@ -31,7 +33,8 @@ static const char *const mount_options[] = {
 	"nodiratime", "noexec",	   "nolazytime",   "nomand",	  "norelatime",	 "nostrictatime",
 	"nosuid",   "private",	   "rbind",	   "relatime",	  "remount",	 "ro",
 	"rprivate", "rshared",	   "rslave",	   "runbindable", "rw",		 "shared",
-	"silent",   "slave",	   "strictatime",  "suid",	  "sync",	 "unbindable",
+	"silent",   "slave",	   "strictatime",  "suid",	  "sync",	 "tmpcopyup",
+	"unbindable",
 };
 
 /*

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The features document (runtime-spec features.md) has every expected key. */
+#include <errno.h>
 #include <seccomp.h>
 
 #include "caps.h"
@@ -55,7 +56,30 @@ TEST(document_has_the_spec_keys)
 		     "");
 }
 
-/* Every advertised mount option is one the mount code turns into flags, not filesystem data. */
+/*
+ * Parse a config with one tmpfs mount carrying only opt (a tmpfs, so that
+ * "tmpcopyup", valid only there, is checked like every other option).
+ */
+static int parse_tmpfs_with(json_t *opt, struct berth_config **cfg, berth_error_t *err)
+{
+	json_t *j = json_pack("{s:s, s:{s:s}, s:{s:[s], s:s}, s:[{s:s, s:s, s:s, s:[O]}]}",
+			      "ociVersion", "1.1.0", "root", "path", "rootfs", "process", "args",
+			      "sh", "cwd", "/", "mounts", "destination", "/data", "type", "tmpfs",
+			      "source", "tmpfs", "options", opt);
+	int ret;
+
+	if (j == NULL)
+		return berth_error(err, ENOMEM, "config");
+	ret = berth_config_parse(j, cfg, err);
+	json_decref(j);
+	return ret;
+}
+
+/*
+ * Every advertised mount option is accepted by the config parser and is
+ * one the mount code acts on (flags, propagation, bind, tmpcopyup), not
+ * filesystem data.
+ */
 TEST(advertised_mount_options_are_translated)
 {
 	json_t *f cleanup_json = NULL;
@@ -66,21 +90,49 @@ TEST(advertised_mount_options_are_translated)
 	ASSERT_EQ(berth_features(&f, &err), 0);
 	opts = json_object_get(f, "mountOptions");
 	ASSERT_GT(json_array_size(opts), 30);
+	EXPECT_TRUE(has_string(opts, "tmpcopyup"));
 	json_array_foreach(opts, i, v) {
-		json_t *one cleanup_json = json_pack("[O]", v);
-		struct berth_mount m = { 0 };
+		struct berth_config *cfg = NULL;
+		const struct berth_mount *m;
 
-		if (berth_mount_options_parse(one, "mounts[0]", &m, &err) < 0) {
+		if (parse_tmpfs_with(v, &cfg, &err) < 0) {
 			_HARNESS_FAIL("EXPECT", "%s: %s", json_string_value(v), err->msg);
 			berth_error_release(&err);
 			continue;
 		}
-		if (m.data != NULL)
+		if (cfg->n_mounts != 1) {
+			_HARNESS_FAIL("EXPECT", "%s: %zu mounts", json_string_value(v), cfg->n_mounts);
+			berth_config_free(cfg);
+			continue;
+		}
+		m = &cfg->mounts[0];
+		if (m->data != NULL)
 			_HARNESS_FAIL("EXPECT", "%s ends up as filesystem data", json_string_value(v));
-		if (m.flags == 0 && m.clear == 0 && m.propagation == 0 && !m.bind)
+		if (m->flags == 0 && m->clear == 0 && m->propagation == 0 && !m->bind &&
+		    !m->tmpcopyup)
 			_HARNESS_FAIL("EXPECT", "%s changes nothing", json_string_value(v));
-		free(m.data);
+		berth_config_free(cfg);
 	}
+}
+
+/* tmpcopyup stays refused where it means nothing: on a bind mount. */
+TEST(tmpcopyup_needs_a_tmpfs)
+{
+	json_t *j = json_pack("{s:s, s:{s:s}, s:{s:[s], s:s}, s:[{s:s, s:s, s:[s, s]}]}",
+			      "ociVersion", "1.1.0", "root", "path", "rootfs", "process", "args",
+			      "sh", "cwd", "/", "mounts", "destination", "/data", "source", "/tmp",
+			      "options", "rbind", "tmpcopyup");
+	struct berth_config *cfg = NULL;
+	berth_error_t err = NULL;
+
+	ASSERT_NE(j, NULL);
+	EXPECT_LT(berth_config_parse(j, &cfg, &err), 0);
+	json_decref(j);
+	ASSERT_NE(err, NULL);
+	EXPECT_NE(strstr(err->msg, "tmpcopyup"), NULL);
+	berth_error_release(&err);
+	if (cfg)
+		berth_config_free(cfg);
 }
 
 TEST_MAIN()
