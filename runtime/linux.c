@@ -329,6 +329,8 @@ static __attribute__((noreturn)) void container_init(struct init_ctx *x)
 		close(x->console);
 		x->console = -1;
 	}
+	if (x->o->init_hook)
+		x->o->init_hook(x->o->init_hook_arg, x->sync);
 	if (berth_listen_fds() > 0 && add_listen_env(&x->c->config->process, berth_listen_fds()) < 0) {
 		berth_error_errno(&err, ENOMEM, "LISTEN_FDS");
 		child_fail(x, &err);

@@ -34,6 +34,10 @@ struct berth_create_opts {
 	/* run: the child waits on the sync socket instead of exec.fifo;
 	 * *sync_fd receives the parent's end for berth_container_start_sync() */
 	bool run;
+	/* restore: runs in the container init once its rootfs is ready, before the
+	 * process settings (rlimits, caps, seccomp, user); never returns. */
+	void (*init_hook)(void *arg, int sync);
+	void *init_hook_arg;
 };
 
 int berth_container_create(const char *state_root, const struct berth_create_opts *o,
