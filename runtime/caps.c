@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -10,6 +11,7 @@
 #include <sys/prctl.h>
 
 #include "cleanup.h"
+#include "log.h"
 #include "util.h"
 
 /*
@@ -171,7 +173,26 @@ int berth_caps_parse_last(json_t *capabilities, int last_cap, struct berth_caps 
 
 int berth_caps_parse(json_t *capabilities, struct berth_caps **out, berth_error_t *err)
 {
-	return berth_caps_parse_last(capabilities, berth_cap_last(), out, err);
+	cleanup_free char *names = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (berth_caps_parse_last(capabilities, berth_cap_last(), out, err) < 0)
+		return -1;
+	if ((*out)->ignored == NULL)
+		return 0;
+	/* One line naming them all, as runc: the container runs without them. */
+	f = open_memstream(&names, &len);
+	if (f == NULL)
+		return 0;
+	for (size_t i = 0; (*out)->ignored[i]; i++)
+		fprintf(f, "%s%s", i ? " " : "", (*out)->ignored[i]);
+	if (fclose(f) == 0)
+		berth_log_warn("ignoring capabilities this kernel does not know (last is %s): %s",
+			       berth_cap_name(berth_cap_last()) ? berth_cap_name(berth_cap_last())
+								: "?",
+			       names);
+	return 0;
 }
 
 int berth_caps_from_names(const char *const *names, size_t n, uint64_t *mask, berth_error_t *err)
@@ -208,11 +229,14 @@ void berth_caps_add(struct berth_caps *caps, uint64_t mask)
 
 int berth_caps_drop_bounding(const struct berth_caps *caps, berth_error_t *err)
 {
-	int last = berth_cap_last();
-
 	if (!caps || !caps->present)
 		return 0;
-	for (int c = 0; c <= last; c++) {
+	/*
+	 * Every number, not only up to berth_cap_last(): the kernel answers
+	 * EINVAL above its last capability, and a /proc that says less than
+	 * the kernel has cannot leave a capability in the bounding set.
+	 */
+	for (int c = 0; c < 64; c++) {
 		if (caps->bounding & (UINT64_C(1) << c))
 			continue;
 		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)

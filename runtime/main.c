@@ -11,10 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "log.h"
 
 #define BERTH_VERSION "0.1.0"
 #define BERTH_SPEC_VERSION "1.1.0"
@@ -113,7 +113,7 @@ static void usage(FILE *f)
 	      "  --root DIR                state directory (default /run/berth)\n"
 	      "  --log FILE                also write errors to FILE\n"
 	      "  --log-format text|json    format of --log (default text)\n"
-	      "  --debug                   accepted for compatibility (only errors are logged)\n"
+	      "  --debug                   also write debug lines (the steps taken) to --log\n"
 	      "  --systemd-cgroup          refused: berth manages cgroups itself (no systemd)\n"
 	      "  --criu PATH               accepted for compatibility, unused\n"
 	      "  --rootless true|false|auto  accepted for compatibility\n"
@@ -127,47 +127,11 @@ static void verb_usage(const struct verb *v)
 	printf("usage: berth %s %s\n\n%s", v->name, v->usage, v->help);
 }
 
-/* A 2006-01-02T15:04:05.000000000Z timestamp (what runc writes in its JSON log). */
-static void rfc3339_now(char *buf, size_t len)
-{
-	struct timespec ts;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
-}
-
-static void log_line(const struct berth_global *g, const char *level, const char *msg)
-{
-	char now[64];
-	FILE *f;
-
-	if (g->log == NULL)
-		return;
-	f = fopen(g->log, "ae");
-	if (f == NULL)
-		return;
-	rfc3339_now(now, sizeof(now));
-	if (g->log_format && strcmp(g->log_format, "json") == 0) {
-		json_t *j = json_pack("{s:s, s:s, s:s}", "level", level, "msg", msg, "time", now);
-		char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-
-		if (s)
-			fprintf(f, "%s\n", s);
-		free(s);
-		json_decref(j);
-	} else {
-		fprintf(f, "time=\"%s\" level=%s msg=\"%s\"\n", now, level, msg);
-	}
-	fclose(f);
-}
-
 static int fail(const struct berth_global *g, const char *msg)
 {
 	fprintf(stderr, "berth: %s\n", msg);
-	log_line(g, "error", msg);
+	berth_log_setup(g->log, g->log_format && strcmp(g->log_format, "json") == 0, g->debug);
+	berth_log_line(BERTH_LOG_ERROR, msg);
 	return 1;
 }
 
@@ -303,6 +267,8 @@ int main(int argc, char **argv)
 		snprintf(msg, sizeof(msg), "%s: command not available in this build", v->name);
 		return fail(&g, msg);
 	}
+	berth_log_setup(g.log, strcmp(g.log_format, "json") == 0, g.debug);
+	berth_log_debug("berth %s: %s (root %s)", BERTH_VERSION, v->name, g.root);
 	ret = v->fn(&g, argc - i, argv + i, &err);
 	if (err != NULL) {
 		fail(&g, err->msg);

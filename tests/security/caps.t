@@ -5,7 +5,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
 security_setup caps
-plan 15
+plan 19
 
 caps_lines='grep -E "^Cap(Inh|Prm|Eff|Bnd|Amb):" /proc/self/status | tr -d "\t" | tr "\n" " "'
 # CAP_CHOWN 0, CAP_KILL 5, CAP_NET_BIND_SERVICE 10, CAP_NET_RAW 13
@@ -54,6 +54,31 @@ like "$out" '^berth: .*process\.capabilities\.bounding\[1\]: unknown capability 
 	"one line naming the set and the capability"
 run_with '.process.capabilities = {effective: "CAP_KILL"}' 'true'
 like "$out" 'process\.capabilities\.effective: expected an array of strings' "wrong type named"
+
+# 4b. Capabilities newer than the kernel: a kernel whose last capability is
+#     CAP_PERFMON (38) is shown to berth by a private mount over
+#     /proc/sys/kernel/cap_last_cap (gone with the mount namespace).  CAP_BPF
+#     and CAP_CHECKPOINT_RESTORE are then ignored with one warning, on stderr
+#     and in --log, and the container runs without them.
+sec_n=$((sec_n + 1))
+id=$sec_prefix-$sec_n
+security_bundle "$tmp/b$sec_n" '.process.user = {uid: 0, gid: 0} | .process.capabilities =
+	{bounding: ["CAP_KILL", "CAP_BPF", "CAP_CHECKPOINT_RESTORE"], effective: ["CAP_KILL", "CAP_BPF"],
+	permitted: ["CAP_KILL", "CAP_BPF"]}' "$caps_lines" || exit 1
+defer "'$BERTH' --root '$root' delete --force $id"
+echo 38 > "$tmp/cap_last_cap"
+unshare -m --propagation private sh -c 'mount --bind "$1" /proc/sys/kernel/cap_last_cap &&
+	cd "$2" && exec "$3" --root "$4" --log "$5" --log-format json run "$6" 2>"$7"' \
+	sh "$tmp/cap_last_cap" "$tmp/b$sec_n" "$BERTH" "$root" "$tmp/newcaps.log" "$id" \
+	"$tmp/newcaps.err" >"$tmp/newcaps.out"
+is "$?" 0 "capabilities newer than the kernel: the container runs"
+is "$(cat "$tmp/newcaps.err")" "berth: warning: ignoring capabilities this kernel does not know (last is CAP_PERFMON): CAP_BPF CAP_CHECKPOINT_RESTORE" \
+	"one warning line naming them"
+is "$(cat "$tmp/newcaps.out")" "CapInh:0000000000000000 CapPrm:0000000000000020 CapEff:0000000000000020 CapBnd:0000000000000020 CapAmb:0000000000000000 " \
+	"the container has only CAP_KILL"
+is "$(jq -r 'select(.level == "warning") | .msg' "$tmp/newcaps.log")" \
+	"ignoring capabilities this kernel does not know (last is CAP_PERFMON): CAP_BPF CAP_CHECKPOINT_RESTORE" \
+	"the warning is in --log as JSON"
 
 # 5. exec --cap: added to bounding, effective and permitted, never inheritable
 #    (CVE-2022-29162).  The default spec's sets: AUDIT_WRITE, KILL, NET_BIND_SERVICE.

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "log.h"
+
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The --log, --log-format and --debug options, set once by main(). */
+static struct {
+	const char *path;
+	bool json, debug;
+} opts;
+
+void berth_log_setup(const char *path, bool json, bool debug)
+{
+	opts.path = path;
+	opts.json = json;
+	opts.debug = debug;
+}
+
+bool berth_log_debug_enabled(void)
+{
+	return opts.debug;
+}
+
+static const char *level_name(enum berth_log_level level)
+{
+	switch (level) {
+	case BERTH_LOG_ERROR: return "error";
+	case BERTH_LOG_WARN: return "warning";
+	default: return "debug";
+	}
+}
+
+/* A 2006-01-02T15:04:05.000000000Z timestamp (what runc writes in its log). */
+static void rfc3339_now(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+}
+
+void berth_log_line(enum berth_log_level level, const char *msg)
+{
+	char now[64];
+	char *line = NULL;
+	int fd, len = -1;
+
+	if (opts.path == NULL)
+		return;
+	rfc3339_now(now, sizeof(now));
+	if (opts.json) {
+		json_t *j = json_pack("{s:s, s:s, s:s}", "level", level_name(level), "msg", msg,
+				      "time", now);
+		char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+		if (s)
+			len = asprintf(&line, "%s\n", s);
+		free(s);
+		json_decref(j);
+	} else {
+		json_t *q = json_string(msg);
+		/* the message quoted and escaped like a JSON string, as logrus does */
+		char *s = q ? json_dumps(q, JSON_ENCODE_ANY) : NULL;
+
+		if (s)
+			len = asprintf(&line, "time=\"%s\" level=%s msg=%s\n", now, level_name(level),
+				       s);
+		free(s);
+		json_decref(q);
+	}
+	if (len < 0)
+		return;
+	/* one write(2) per line on an O_APPEND file: lines of concurrent processes do not mix */
+	fd = open(opts.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+	if (fd >= 0) {
+		if (write(fd, line, (size_t)len) < 0) {
+			/* nowhere left to report it */
+		}
+		close(fd);
+	}
+	free(line);
+}
+
+static void vlog(enum berth_log_level level, const char *fmt, va_list ap)
+{
+	char *msg = NULL;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		return;
+	if (level == BERTH_LOG_WARN)
+		fprintf(stderr, "berth: warning: %s\n", msg);
+	berth_log_line(level, msg);
+	free(msg);
+}
+
+void berth_log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!opts.debug || opts.path == NULL)
+		return;
+	va_start(ap, fmt);
+	vlog(BERTH_LOG_DEBUG, fmt, ap);
+	va_end(ap);
+}
+
+void berth_log_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(BERTH_LOG_WARN, fmt, ap);
+	va_end(ap);
+}
