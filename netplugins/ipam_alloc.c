@@ -121,53 +121,34 @@ static int parse_rangeset(json_t *a, json_t *legacy_gw, struct cni_ipam_rangeset
 	return 0;
 }
 
-static int parse_routes(json_t *a, struct cni_ipam_conf *c, berth_error_t *err)
+static int parse_route(json_t *v, size_t i, void *item, void *ctx, berth_error_t *err)
 {
-	size_t i;
-	json_t *v;
+	struct cni_ipam_route *r = item;
+	json_t *d = json_object_get(v, "dst");
 
-	if (!json_is_array(a))
-		return berth_error(err, EINVAL, "\"routes\" must be an array");
-	c->routes = calloc(json_array_size(a) + 1, sizeof(*c->routes));
-	if (!c->routes)
-		return berth_error_errno(err, ENOMEM, "allocate routes");
-	json_array_foreach(a, i, v) {
-		json_t *d = json_object_get(v, "dst");
-
-		if (!json_is_string(d))
-			return berth_error(err, EINVAL, "routes[%zu]: \"dst\" missing", i);
-		if (cni_ipnet_parse(json_string_value(d), &c->routes[i].dst, err) < 0 ||
-		    opt_ip(v, "gw", &c->routes[i].gw, err) < 0)
-			return berth_error_wrap(err, "routes[%zu]", i);
-		c->n_routes = i + 1;
-	}
+	if (!json_is_string(d))
+		return berth_error(err, EINVAL, "routes[%zu]: \"dst\" missing", i);
+	if (cni_ipnet_parse(json_string_value(d), &r->dst, err) < 0 ||
+	    opt_ip(v, "gw", &r->gw, err) < 0)
+		return berth_error_wrap(err, "routes[%zu]", i);
 	return 0;
 }
 
-static int parse_reserved(json_t *a, struct cni_ipam_conf *c, berth_error_t *err)
+/* An address (a /32 or /128) or a CIDR. */
+static int parse_reserved(json_t *v, size_t i, void *item, void *ctx, berth_error_t *err)
 {
-	size_t i;
-	json_t *v;
+	struct cni_ipnet *r = item;
+	const char *s = json_string_value(v);
 
-	if (!json_is_array(a))
-		return berth_error(err, EINVAL, "\"reserved\" must be an array of addresses or CIDRs");
-	c->reserved = calloc(json_array_size(a) + 1, sizeof(*c->reserved));
-	if (!c->reserved)
-		return berth_error_errno(err, ENOMEM, "allocate reserved");
-	json_array_foreach(a, i, v) {
-		const char *s = json_string_value(v);
-
-		if (!s)
-			return berth_error(err, EINVAL, "reserved[%zu] is not a string", i);
-		if (strchr(s, '/')) {
-			if (cni_ipnet_parse(s, &c->reserved[i], err) < 0)
-				return berth_error_wrap(err, "reserved[%zu]", i);
-		} else {
-			if (cni_ip_parse(s, &c->reserved[i].ip, err) < 0)
-				return berth_error_wrap(err, "reserved[%zu]", i);
-			c->reserved[i].prefix = cni_ip_len(&c->reserved[i].ip) * 8;
-		}
-		c->n_reserved = i + 1;
+	if (!s)
+		return berth_error(err, EINVAL, "reserved[%zu] is not a string", i);
+	if (strchr(s, '/')) {
+		if (cni_ipnet_parse(s, r, err) < 0)
+			return berth_error_wrap(err, "reserved[%zu]", i);
+	} else {
+		if (cni_ip_parse(s, &r->ip, err) < 0)
+			return berth_error_wrap(err, "reserved[%zu]", i);
+		r->prefix = cni_ip_len(&r->ip) * 8;
 	}
 	return 0;
 }
@@ -226,9 +207,13 @@ int cni_ipam_conf_parse(json_t *ipam, const char *network, struct cni_ipam_conf 
 		ret = berth_error(err, EINVAL, "neither \"ranges\" nor \"subnet\" given");
 		goto fail;
 	}
-	if ((v = json_object_get(ipam, "routes")) && (ret = parse_routes(v, c, err)) < 0)
+	if ((v = json_object_get(ipam, "routes")) &&
+	    (ret = cni_json_array_parse(v, "routes", "an array", c->routes, &c->n_routes,
+					parse_route, NULL, err)) < 0)
 		goto fail;
-	if ((v = json_object_get(ipam, "reserved")) && (ret = parse_reserved(v, c, err)) < 0)
+	if ((v = json_object_get(ipam, "reserved")) &&
+	    (ret = cni_json_array_parse(v, "reserved", "an array of addresses or CIDRs", c->reserved,
+					&c->n_reserved, parse_reserved, NULL, err)) < 0)
 		goto fail;
 	if ((v = json_object_get(ipam, "dns")))
 		c->dns = json_incref(v);
@@ -680,28 +665,29 @@ int cni_ipam_cmd_add(const struct cni_env *env, const struct cni_netconf *conf,
 	return 0;
 }
 
-int cni_ipam_cmd_del(const struct cni_env *env, const struct cni_netconf *conf,
-		     berth_error_t *err)
+/* DEL and CHECK: op on the addresses of the container's interface, under conf's IPAM. */
+static int cmd_on_conf(int (*op)(const struct cni_ipam_conf *c, const char *id, const char *ifname,
+				 berth_error_t *err),
+		       const struct cni_env *env, const struct cni_netconf *conf, berth_error_t *err)
 {
 	struct cni_ipam_conf c;
 	int ret;
 
 	if (conf_of(conf, &c, err) < 0)
 		return -1;
-	ret = cni_ipam_del(&c, env->container_id, env->ifname, err);
+	ret = op(&c, env->container_id, env->ifname, err);
 	cni_ipam_conf_release(&c);
 	return ret;
+}
+
+int cni_ipam_cmd_del(const struct cni_env *env, const struct cni_netconf *conf,
+		     berth_error_t *err)
+{
+	return cmd_on_conf(cni_ipam_del, env, conf, err);
 }
 
 int cni_ipam_cmd_check(const struct cni_env *env, const struct cni_netconf *conf,
 		       berth_error_t *err)
 {
-	struct cni_ipam_conf c;
-	int ret;
-
-	if (conf_of(conf, &c, err) < 0)
-		return -1;
-	ret = cni_ipam_check(&c, env->container_id, env->ifname, err);
-	cni_ipam_conf_release(&c);
-	return ret;
+	return cmd_on_conf(cni_ipam_check, env, conf, err);
 }

@@ -46,6 +46,19 @@ static int run(const char *cmd, bool quiet_enoent, berth_error_t *err)
 			   msg ? msg : "failed");
 }
 
+/* "<verb> element inet <table> <set> { <addr> }" on the network's set of addr's family. */
+static int run_element(const char *verb, const char *table, const char *network,
+		       const struct cni_ip_addr *addr, bool quiet_enoent, char ip[CNI_IPNET_STRLEN],
+		       berth_error_t *err)
+{
+	char set[300], cmd[2048];
+
+	set_name(network, addr->family, set, sizeof(set));
+	snprintf(cmd, sizeof(cmd), "%s element inet %s %s { %s }", verb, table, set,
+		 cni_ip_fmt(addr, ip));
+	return run(cmd, quiet_enoent, err);
+}
+
 int cni_nft_masq_add(const char *table, const char *network, const struct cni_ipnet *subnet,
 		     const struct cni_ip_addr *addr, berth_error_t *err)
 {
@@ -73,8 +86,7 @@ int cni_nft_masq_add(const char *table, const char *network, const struct cni_ip
 		if (run(cmd, false, err) < 0)
 			return berth_error_wrap(err, "set up masquerading for network `%s`", network);
 	}
-	snprintf(cmd, sizeof(cmd), "add element inet %s %s { %s }", table, set, cni_ip_fmt(addr, ip));
-	if (run(cmd, false, err) < 0)
+	if (run_element("add", table, network, addr, false, ip, err) < 0)
 		return berth_error_wrap(err, "masquerade `%s`", ip);
 	return 0;
 }
@@ -82,12 +94,9 @@ int cni_nft_masq_add(const char *table, const char *network, const struct cni_ip
 int cni_nft_masq_del(const char *table, const char *network, const struct cni_ip_addr *addr,
 		     berth_error_t *err)
 {
-	char set[300], ip[CNI_IPNET_STRLEN], cmd[1024];
+	char ip[CNI_IPNET_STRLEN];
 
-	set_name(network, addr->family, set, sizeof(set));
-	snprintf(cmd, sizeof(cmd), "delete element inet %s %s { %s }", table, set,
-		 cni_ip_fmt(addr, ip));
-	if (run(cmd, true, err) < 0)
+	if (run_element("delete", table, network, addr, true, ip, err) < 0)
 		return berth_error_wrap(err, "stop masquerading `%s`", ip);
 	return 0;
 }
@@ -95,10 +104,7 @@ int cni_nft_masq_del(const char *table, const char *network, const struct cni_ip
 int cni_nft_masq_has(const char *table, const char *network, const struct cni_ip_addr *addr,
 		     berth_error_t *err)
 {
-	char set[300], ip[CNI_IPNET_STRLEN], cmd[1024];
+	char ip[CNI_IPNET_STRLEN];
 
-	set_name(network, addr->family, set, sizeof(set));
-	snprintf(cmd, sizeof(cmd), "get element inet %s %s { %s }", table, set,
-		 cni_ip_fmt(addr, ip));
-	return run(cmd, false, err) == 0 ? 1 : 0;
+	return run_element("get", table, network, addr, false, ip, err) == 0 ? 1 : 0;
 }

@@ -220,6 +220,36 @@ bool cni_args_get(const char *args, const char *key, char *buf, size_t size)
 	return false;
 }
 
+void *cni_json_array_new(json_t *a, const char *key, const char *what, size_t size,
+			 berth_error_t *err)
+{
+	void *items;
+
+	if (!json_is_array(a)) {
+		berth_error(err, EINVAL, "\"%s\" must be %s", key, what);
+		return NULL;
+	}
+	items = calloc(json_array_size(a) + 1, size);
+	if (!items)
+		berth_error_errno(err, ENOMEM, "allocate %s", key);
+	return items;
+}
+
+int cni_json_array_each(json_t *a, void *items, size_t size, size_t *n, cni_json_item_fn parse,
+			void *ctx, berth_error_t *err)
+{
+	size_t i;
+	json_t *v;
+	int ret;
+
+	json_array_foreach(a, i, v) {
+		*n = i + 1;
+		if ((ret = parse(v, i, (char *)items + i * size, ctx, err)) < 0)
+			return ret;
+	}
+	return 0;
+}
+
 #define GROW(arr, n)                                                                       \
 	({                                                                                 \
 		__typeof__(arr) _p = realloc((arr), ((n) + 2) * sizeof(*(arr)));           \

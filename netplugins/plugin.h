@@ -76,6 +76,24 @@ json_t *cni_result_json_for_version(const struct cni_result *res, const char *ve
 /* A value of CNI_ARGS ("K=V;K2=V2"); copies into buf; false when absent. */
 bool cni_args_get(const char *args, const char *key, char *buf, size_t size);
 
+/*
+ * A JSON array into a new array of fixed-size items, for the parsers of configurations and
+ * results.  cni_json_array_new() checks that a is an array (else "\"key\" must be <what>") and
+ * allocates a zeroed item an element plus a spare one, so that an empty array is no allocation
+ * failure.  cni_json_array_each() hands element i and item i to parse; *n counts the items handed
+ * over, so that a release after a failure also sees the one parse left half-filled.
+ */
+typedef int (*cni_json_item_fn)(json_t *v, size_t i, void *item, void *ctx, berth_error_t *err);
+void *cni_json_array_new(json_t *a, const char *key, const char *what, size_t size,
+			 berth_error_t *err);
+int cni_json_array_each(json_t *a, void *items, size_t size, size_t *n, cni_json_item_fn parse,
+			void *ctx, berth_error_t *err);
+/* Both, into the array pointer arr (a is evaluated twice): 0, or negative with *err filled. */
+#define cni_json_array_parse(a, key, what, arr, n, parse, ctx, err)                              \
+	(((arr) = cni_json_array_new((a), (key), (what), sizeof(*(arr)), (err)))                  \
+		 ? cni_json_array_each((a), (arr), sizeof(*(arr)), (n), (parse), (ctx), (err))    \
+		 : berth_error_ret(err))
+
 /* Result building helpers (arrays grow by one; abort-free: return -1 on ENOMEM). */
 int cni_result_add_interface(struct cni_result *res, const char *name, const char *mac,
 			     const char *sandbox, int mtu);

@@ -76,85 +76,53 @@ static int get_strv(json_t *obj, const char *key, char ***out, berth_error_t *er
 	return 0;
 }
 
-static int parse_interfaces(json_t *a, struct cni_result *res, berth_error_t *err)
+static int parse_interface(json_t *v, size_t i, void *item, void *ctx, berth_error_t *err)
 {
-	size_t i;
-	json_t *v;
+	struct cni_interface *it = item;
+	json_t *mtu = json_object_get(v, "mtu");
 
-	if (!json_is_array(a))
-		return berth_error(err, EINVAL, "\"interfaces\" must be an array");
-	res->interfaces = calloc(json_array_size(a) + 1, sizeof(*res->interfaces));
-	if (!res->interfaces)
-		return berth_error_errno(err, ENOMEM, "allocate interfaces");
-	json_array_foreach(a, i, v) {
-		struct cni_interface *it = &res->interfaces[i];
-		json_t *mtu = json_object_get(v, "mtu");
-
-		if (get_str(v, "name", it->name, sizeof(it->name), true, err) < 0 ||
-		    get_str(v, "mac", it->mac, sizeof(it->mac), false, err) < 0 ||
-		    get_str(v, "sandbox", it->sandbox, sizeof(it->sandbox), false, err) < 0)
-			return berth_error_wrap(err, "interfaces[%zu]", i);
-		it->mtu = json_is_integer(mtu) ? (int)json_integer_value(mtu) : 0;
-	}
-	res->n_interfaces = json_array_size(a);
+	if (get_str(v, "name", it->name, sizeof(it->name), true, err) < 0 ||
+	    get_str(v, "mac", it->mac, sizeof(it->mac), false, err) < 0 ||
+	    get_str(v, "sandbox", it->sandbox, sizeof(it->sandbox), false, err) < 0)
+		return berth_error_wrap(err, "interfaces[%zu]", i);
+	it->mtu = json_is_integer(mtu) ? (int)json_integer_value(mtu) : 0;
 	return 0;
 }
 
-static int parse_ips(json_t *a, struct cni_result *res, berth_error_t *err)
+/* ctx: the result, whose interfaces are parsed already. */
+static int parse_ip(json_t *v, size_t i, void *item, void *ctx, berth_error_t *err)
 {
-	size_t i;
-	json_t *v;
+	const struct cni_result *res = ctx;
+	struct cni_ip *ip = item;
+	json_t *ifc = json_object_get(v, "interface");
+	struct cni_ipnet n;
 
-	if (!json_is_array(a))
-		return berth_error(err, EINVAL, "\"ips\" must be an array");
-	res->ips = calloc(json_array_size(a) + 1, sizeof(*res->ips));
-	if (!res->ips)
-		return berth_error_errno(err, ENOMEM, "allocate ips");
-	json_array_foreach(a, i, v) {
-		struct cni_ip *ip = &res->ips[i];
-		json_t *ifc = json_object_get(v, "interface");
-		struct cni_ipnet n;
-
-		if (get_str(v, "address", ip->address, sizeof(ip->address), true, err) < 0 ||
-		    get_str(v, "gateway", ip->gateway, sizeof(ip->gateway), false, err) < 0 ||
-		    cni_ipnet_parse(ip->address, &n, err) < 0)
-			return berth_error_wrap(err, "ips[%zu]", i);
-		ip->family = n.ip.family;
-		ip->interface = -1;
-		if (ifc) {
-			if (!json_is_integer(ifc) || json_integer_value(ifc) < 0 ||
-			    (size_t)json_integer_value(ifc) >= res->n_interfaces)
-				return berth_error(err, EINVAL,
-						   "ips[%zu]: \"interface\" is not an index into "
-						   "\"interfaces\"",
-						   i);
-			ip->interface = (int)json_integer_value(ifc);
-		}
+	if (get_str(v, "address", ip->address, sizeof(ip->address), true, err) < 0 ||
+	    get_str(v, "gateway", ip->gateway, sizeof(ip->gateway), false, err) < 0 ||
+	    cni_ipnet_parse(ip->address, &n, err) < 0)
+		return berth_error_wrap(err, "ips[%zu]", i);
+	ip->family = n.ip.family;
+	ip->interface = -1;
+	if (ifc) {
+		if (!json_is_integer(ifc) || json_integer_value(ifc) < 0 ||
+		    (size_t)json_integer_value(ifc) >= res->n_interfaces)
+			return berth_error(err, EINVAL,
+					   "ips[%zu]: \"interface\" is not an index into \"interfaces\"",
+					   i);
+		ip->interface = (int)json_integer_value(ifc);
 	}
-	res->n_ips = json_array_size(a);
 	return 0;
 }
 
-static int parse_routes(json_t *a, struct cni_result *res, berth_error_t *err)
+static int parse_route(json_t *v, size_t i, void *item, void *ctx, berth_error_t *err)
 {
-	size_t i;
-	json_t *v;
+	struct cni_route *r = item;
+	struct cni_ipnet n;
 
-	if (!json_is_array(a))
-		return berth_error(err, EINVAL, "\"routes\" must be an array");
-	res->routes = calloc(json_array_size(a) + 1, sizeof(*res->routes));
-	if (!res->routes)
-		return berth_error_errno(err, ENOMEM, "allocate routes");
-	json_array_foreach(a, i, v) {
-		struct cni_route *r = &res->routes[i];
-		struct cni_ipnet n;
-
-		if (get_str(v, "dst", r->dst, sizeof(r->dst), true, err) < 0 ||
-		    get_str(v, "gw", r->gw, sizeof(r->gw), false, err) < 0 ||
-		    cni_ipnet_parse(r->dst, &n, err) < 0)
-			return berth_error_wrap(err, "routes[%zu]", i);
-	}
-	res->n_routes = json_array_size(a);
+	if (get_str(v, "dst", r->dst, sizeof(r->dst), true, err) < 0 ||
+	    get_str(v, "gw", r->gw, sizeof(r->gw), false, err) < 0 ||
+	    cni_ipnet_parse(r->dst, &n, err) < 0)
+		return berth_error_wrap(err, "routes[%zu]", i);
 	return 0;
 }
 
@@ -171,11 +139,16 @@ int cni_result_parse(json_t *json, struct cni_result **out, berth_error_t *err)
 		return berth_error_errno(err, ENOMEM, "allocate result");
 	if (get_str(json, "cniVersion", res->cni_version, sizeof(res->cni_version), false, err) < 0)
 		goto out;
-	if ((v = json_object_get(json, "interfaces")) && parse_interfaces(v, res, err) < 0)
+	if ((v = json_object_get(json, "interfaces")) &&
+	    cni_json_array_parse(v, "interfaces", "an array", res->interfaces, &res->n_interfaces,
+				 parse_interface, res, err) < 0)
 		goto out;
-	if ((v = json_object_get(json, "ips")) && parse_ips(v, res, err) < 0)
+	if ((v = json_object_get(json, "ips")) &&
+	    cni_json_array_parse(v, "ips", "an array", res->ips, &res->n_ips, parse_ip, res, err) < 0)
 		goto out;
-	if ((v = json_object_get(json, "routes")) && parse_routes(v, res, err) < 0)
+	if ((v = json_object_get(json, "routes")) &&
+	    cni_json_array_parse(v, "routes", "an array", res->routes, &res->n_routes, parse_route,
+				 res, err) < 0)
 		goto out;
 	if ((v = json_object_get(json, "dns"))) {
 		json_t *d = json_object_get(v, "domain");
