@@ -8,12 +8,14 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cgroup.h"
 #include "cli.h"
 #include "container.h"
+#include "log.h"
 #include "util.h"
 
 enum {
@@ -85,7 +87,8 @@ static int parse_int(const char *opt, const char *s, int64_t min, int64_t *out, 
 	return 0;
 }
 
-static int load_resources(const char *file, struct berth_cgroup_resources **out, berth_error_t *err)
+static int load_resources(const char *file, struct berth_cgroup_resources **out, json_t **json,
+			  berth_error_t *err)
 {
 	cleanup_json json_t *j = NULL;
 	json_error_t jerr;
@@ -100,6 +103,7 @@ static int load_resources(const char *file, struct berth_cgroup_resources **out,
 	}
 	if (berth_cgroup_resources_parse(j, out, err) < 0)
 		return berth_error_wrap(err, "update: --resources `%s`", file);
+	*json = steal_pointer(&j);
 	return 0;
 }
 
@@ -156,6 +160,87 @@ static int apply_flag(int ch, const char *v, struct berth_cgroup_resources *r, b
 	return berth_error(err, EINVAL, "update: bad option");
 }
 
+/* Where a flag's value lives in linux.resources (section.key), for the stored config. */
+static const struct {
+	int ch;
+	const char *section, *key;
+} flag_fields[] = {
+	{ OPT_MEMORY, "memory", "limit" },
+	{ OPT_MEMORY_RESERVATION, "memory", "reservation" },
+	{ OPT_MEMORY_SWAP, "memory", "swap" },
+	{ OPT_KERNEL_MEMORY, "memory", "kernel" },
+	{ OPT_KERNEL_MEMORY_TCP, "memory", "kernelTCP" },
+	{ OPT_CPU_SHARES, "cpu", "shares" },
+	{ OPT_CPU_QUOTA, "cpu", "quota" },
+	{ OPT_CPU_PERIOD, "cpu", "period" },
+	{ OPT_CPU_RT_RUNTIME, "cpu", "realtimeRuntime" },
+	{ OPT_CPU_RT_PERIOD, "cpu", "realtimePeriod" },
+	{ OPT_CPUSET_CPUS, "cpu", "cpus" },
+	{ OPT_CPUSET_MEMS, "cpu", "mems" },
+	{ OPT_PIDS_LIMIT, "pids", "limit" },
+	{ OPT_BLKIO_WEIGHT, "blockIO", "weight" },
+};
+
+/* The value flag ch left in r, as linux.resources JSON; NULL when it sets nothing. */
+static json_t *flag_value(int ch, const struct berth_cgroup_resources *r)
+{
+	int64_t v;
+
+	switch (ch) {
+	case OPT_MEMORY: v = r->mem_limit; break;
+	case OPT_MEMORY_RESERVATION: v = r->mem_reservation; break;
+	case OPT_MEMORY_SWAP: v = r->mem_swap; break;
+	case OPT_KERNEL_MEMORY: v = r->mem_kernel; break;
+	case OPT_KERNEL_MEMORY_TCP: v = r->mem_kernel_tcp; break;
+	case OPT_CPU_SHARES: v = r->cpu_shares; break;
+	case OPT_CPU_QUOTA: v = r->cpu_quota; break;
+	case OPT_CPU_PERIOD: v = r->cpu_period; break;
+	case OPT_CPU_RT_RUNTIME: v = r->cpu_rt_runtime; break;
+	case OPT_CPU_RT_PERIOD: v = r->cpu_rt_period; break;
+	case OPT_CPUSET_CPUS: return r->cpus ? json_string(r->cpus) : NULL;
+	case OPT_CPUSET_MEMS: return r->mems ? json_string(r->mems) : NULL;
+	case OPT_PIDS_LIMIT: v = r->pids_limit; break;
+	case OPT_BLKIO_WEIGHT: v = r->blkio_weight; break;
+	default: return NULL;
+	}
+	return v == BERTH_CG_UNSET ? NULL : json_integer(v);
+}
+
+/*
+ * Record what was applied in the container's stored config.json
+ * (linux.resources, merged: fields not given keep their values), so that
+ * later verbs and updates see the limits the container has now.  Written
+ * atomically under the container's lock.
+ */
+static int store_resources(struct berth_container *c, json_t *patch, berth_error_t *err)
+{
+	cleanup_json json_t *doc = NULL;
+	cleanup_free char *path = NULL, *text = NULL;
+	json_t *lnx, *res;
+
+	/* read again under the lock: an update that loaded it before us may have stored since */
+	if (asprintf(&path, "%s/config.json", c->dir) < 0)
+		return berth_error(err, ENOMEM, "update: out of memory");
+	if (berth_json_load_file(path, &doc, err) < 0)
+		return berth_error_wrap(err, "update: store the new limits");
+	lnx = json_object_get(doc, "linux");
+	if (!json_is_object(lnx)) {
+		lnx = json_object();
+		json_object_set_new(doc, "linux", lnx);
+	}
+	res = json_object_get(lnx, "resources");
+	if (!json_is_object(res)) {
+		res = json_object();
+		json_object_set_new(lnx, "resources", res);
+	}
+	if (json_object_update_recursive(res, patch) < 0 ||
+	    (text = json_dumps(doc, JSON_COMPACT)) == NULL)
+		return berth_error(err, ENOMEM, "update: out of memory");
+	if (berth_write_file_atomic(path, text, strlen(text), 0600, false, err) < 0)
+		return berth_error_wrap(err, "update: store the new limits");
+	return 0;
+}
+
 int berth_cmd_update(struct berth_global *g, int argc, char **argv, berth_error_t *err)
 {
 	static const struct option opts[] = {
@@ -179,6 +264,7 @@ int berth_cmd_update(struct berth_global *g, int argc, char **argv, berth_error_
 	    {NULL, 0, NULL, 0},
 	};
 	struct berth_cgroup_resources *res = NULL;
+	cleanup_json json_t *patch = NULL;
 	cleanup_container struct berth_container *c = NULL;
 	const char *resources = NULL, *id;
 	struct {
@@ -204,14 +290,34 @@ int berth_cmd_update(struct berth_global *g, int argc, char **argv, berth_error_
 	if (berth_cli_one_id("update", argc, argv, optind, &id, err) < 0)
 		return 1;
 	if (resources) {
-		if (load_resources(resources, &res, err) < 0)
+		if (load_resources(resources, &res, &patch, err) < 0)
 			return 1;
 	} else if ((res = berth_cgroup_resources_new()) == NULL) {
 		return berth_error(err, ENOMEM, "update: out of memory"), 1;
 	}
+	if (!json_is_object(patch)) {
+		json_decref(patch);
+		patch = json_object();
+	}
 	for (size_t i = 0; i < nflags; i++)
 		if (apply_flag(flags[i].ch, flags[i].val, res, err) < 0)
 			goto out;
+	/* the flags override the file, field by field */
+	for (size_t i = 0; i < sizeof(flag_fields) / sizeof(flag_fields[0]); i++) {
+		json_t *v = NULL, *sec;
+
+		for (size_t k = 0; k < nflags && v == NULL; k++)
+			if (flags[k].ch == flag_fields[i].ch)
+				v = flag_value(flags[k].ch, res);
+		if (v == NULL)
+			continue;
+		sec = json_object_get(patch, flag_fields[i].section);
+		if (!json_is_object(sec)) {
+			sec = json_object();
+			json_object_set_new(patch, flag_fields[i].section, sec);
+		}
+		json_object_set_new(sec, flag_fields[i].key, v);
+	}
 	if (berth_container_load(g->root, id, &c, err) < 0 || berth_container_lock(c, err) < 0) {
 		berth_error_wrap(err, "update");
 		goto out;
@@ -226,6 +332,12 @@ int berth_cmd_update(struct berth_global *g, int argc, char **argv, berth_error_
 		goto out;
 	}
 	if (berth_cgroup_update(c->cgroup, res, err) < 0) {
+		berth_error_wrap(err, "update `%s`", id);
+		goto out;
+	}
+	berth_log_debug("update `%s`: new limits applied to cgroup `%s`", id,
+			berth_cgroup_path(c->cgroup));
+	if (store_resources(c, patch, err) < 0) {
 		berth_error_wrap(err, "update `%s`", id);
 		goto out;
 	}
