@@ -37,15 +37,34 @@ int cr_dump_tree(pid_t pid, const char *imgdir, const struct cr_dump_opts *o, st
 		 berth_error_t *err);
 
 struct cr_restore_opts {
-	int unused;
+	/*
+	 * 0: the root process is created by the restorer with its saved pid.
+	 * Else an existing child of the caller becomes the root (a container's
+	 * init, pid 1 of its own pid namespace, waiting in a loop): it must be a
+	 * fork of the caller, with the saved pid in its namespace.  It gets the
+	 * restorer's file descriptions through pass_fds before it is seized;
+	 * paths are opened in its root first (openat2 RESOLVE_IN_ROOT), then in
+	 * the caller's, and sockets are made in its network namespace.
+	 */
+	pid_t root_pid;
+	/* With root_pid: give the root our fds (same numbers); must return once it holds them. */
+	int (*pass_fds)(void *arg, const int *fds, int n, berth_error_t *err);
+	void *pass_arg;
 };
 
 /*
- * Rebuild the tree saved in imgdir as children of the calling process, in
- * the caller's pid namespace, with their saved pids.  *root gets the root
- * process's pid.  On failure nothing that was created is left running.
+ * Rebuild the tree saved in imgdir as children of the calling process (or
+ * in o->root_pid), with their saved pids.  *root gets the root process's
+ * pid.  On failure nothing that was created is left running.
  */
 int cr_restore_tree(const char *imgdir, const struct cr_restore_opts *o, pid_t *root,
 		    struct cr_stats *st, berth_error_t *err);
+
+/*
+ * Read every image file in imgdir through (all records and checksums, page
+ * data included) without creating anything: the check before a container
+ * is built for the image.  *root_pid gets the saved pid of the root process.
+ */
+int cr_image_verify(const char *imgdir, uint32_t *root_pid, berth_error_t *err);
 
 #endif

@@ -2,6 +2,7 @@
 /* Reading and writing checkpoint image files (Documentation/checkpoint-image.md). */
 #include "image.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -11,6 +12,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "cr.h"
+#include "records.h"
 #include "util.h"
 
 #define P1 0x9E3779B185EBCA87ULL
@@ -345,4 +348,89 @@ void cr_img_close(struct cr_img *img)
 	img->fd = -1;
 	free(img->path);
 	img->path = NULL;
+}
+
+/* The kind of an image file by its name; 0 for files that are not images. */
+static uint32_t kind_of(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n < 5 || strcmp(name + n - 4, ".img") != 0)
+		return 0;
+	if (strcmp(name, "inventory.img") == 0)
+		return CR_KIND_INVENTORY;
+	if (strcmp(name, "pstree.img") == 0)
+		return CR_KIND_PSTREE;
+	if (strcmp(name, "files.img") == 0)
+		return CR_KIND_FILES;
+	if (strncmp(name, "core-", 5) == 0)
+		return CR_KIND_CORE;
+	if (strncmp(name, "pages-", 6) == 0)
+		return CR_KIND_PAGES;
+	return 0;
+}
+
+/* Read one image file to its END record; inventory's root pid into *root. */
+static int verify_file(int dirfd, const char *name, uint32_t kind, char *buf, size_t buflen,
+		       uint32_t *root, berth_error_t *err)
+{
+	struct cr_img img;
+	struct cr_rec_header h;
+	int r;
+
+	if (cr_img_open(&img, dirfd, name, kind, err) < 0)
+		return -1;
+	while ((r = cr_img_next(&img, &h, err)) > 0) {
+		uint64_t left = h.len;
+
+		while (left > 0) {
+			size_t n = left < buflen ? (size_t)left : buflen;
+
+			if (cr_img_read(&img, buf, n, err) < 0) {
+				r = -1;
+				break;
+			}
+			if (kind == CR_KIND_INVENTORY && h.type == CR_REC_INVENTORY &&
+			    left == h.len && n >= sizeof(struct cr_r_inventory))
+				memcpy(root, buf + offsetof(struct cr_r_inventory, root_pid),
+				       sizeof(*root));
+			left -= n;
+		}
+		if (r < 0)
+			break;
+	}
+	cr_img_close(&img);
+	return r < 0 ? -1 : 0;
+}
+
+int cr_image_verify(const char *imgdir, uint32_t *root_pid, berth_error_t *err)
+{
+	cleanup_close int dirfd = open(imgdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cleanup_free char *buf = NULL;
+	DIR *d;
+	struct dirent *e;
+	int ret = 0;
+
+	*root_pid = 0;
+	if (dirfd < 0)
+		return berth_error_errno(err, errno, "image `%s`", imgdir);
+	/* The inventory is written last: without it the image is not complete. */
+	buf = malloc(1 << 20);
+	if (buf == NULL)
+		return berth_error_errno(err, ENOMEM, "image `%s`", imgdir);
+	if (verify_file(dirfd, "inventory.img", CR_KIND_INVENTORY, buf, 1 << 20, root_pid, err) < 0)
+		return berth_error_wrap(err, "image `%s`", imgdir);
+	d = fdopendir(dup(dirfd));
+	if (d == NULL)
+		return berth_error_errno(err, errno, "image `%s`", imgdir);
+	while (ret == 0 && (e = readdir(d)) != NULL) {
+		uint32_t kind = kind_of(e->d_name), unused;
+
+		if (kind && kind != CR_KIND_INVENTORY)
+			ret = verify_file(dirfd, e->d_name, kind, buf, 1 << 20, &unused, err);
+	}
+	closedir(d);
+	if (ret == 0 && *root_pid == 0)
+		ret = berth_error(err, EBADMSG, "inventory.img: no inventory record");
+	return ret < 0 ? berth_error_wrap(err, "image `%s`", imgdir) : 0;
 }

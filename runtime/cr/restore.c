@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/openat2.h>
 #include <linux/prctl.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -127,6 +128,8 @@ struct rctx {
 	char *buf;
 	size_t buflen;
 	struct cr_stats *st;
+	const struct cr_restore_opts *o;
+	int rootfd; /* O_PATH of the given root process's root directory, or -1 */
 };
 
 static uint64_t now_ns(void)
@@ -410,21 +413,55 @@ static int to_high(struct rctx *c, int *fd, berth_error_t *err)
 	return 0;
 }
 
-static int open_deleted(struct rfile *rf, berth_error_t *err)
+/*
+ * Open a saved path: in the given root process's root first (a container's
+ * own files), else in ours (files the container was handed from outside,
+ * e.g. its stdout).  *used (if asked) gets a path naming the same file for us.
+ */
+static int open_path(struct rctx *c, const char *path, int flags, mode_t mode, char **used)
 {
-	int fd = open(rf->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, rf->f.mode & 07777);
+	int fd = -1;
+
+	if (c->rootfd >= 0) {
+		struct open_how how = { .flags = (uint64_t)flags,
+					.mode = (flags & O_CREAT) ? mode : 0,
+					.resolve = RESOLVE_IN_ROOT };
+
+		fd = (int)syscall(SYS_openat2, c->rootfd, path, &how, sizeof(how));
+		if (fd >= 0 && used &&
+		    asprintf(used, "/proc/%d/root%s", (int)c->o->root_pid, path) < 0) {
+			close(fd);
+			errno = ENOMEM;
+			return -1;
+		}
+		if (fd >= 0 || errno != ENOENT)
+			return fd;
+	}
+	fd = open(path, flags, mode);
+	if (fd >= 0 && used && (*used = strdup(path)) == NULL) {
+		close(fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	return fd;
+}
+
+static int open_deleted(struct rctx *c, struct rfile *rf, berth_error_t *err)
+{
+	int fd = open_path(c, rf->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, rf->f.mode & 07777,
+			   &rf->unlink);
 	cleanup_free char *alt = NULL;
 
 	if (fd < 0 && errno == EEXIST) {
 		/* The name is taken again: recreate it next to it. */
 		if (asprintf(&alt, "%s.berth-restore.%d", rf->path, getpid()) < 0)
 			return berth_error_errno(err, ENOMEM, "file");
-		fd = open(alt, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, rf->f.mode & 07777);
+		fd = open_path(c, alt, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, rf->f.mode & 07777,
+			       &rf->unlink);
 	}
 	if (fd < 0)
 		return berth_error_errno(err, errno, "recreate deleted file `%s`", rf->path);
 	rf->other = fd;
-	rf->unlink = alt ? steal_pointer(&alt) : strdup(rf->path);
 	rf->fd = open(rf->unlink, (rf->f.flags & ~(O_CREAT | O_EXCL | O_TRUNC)) | O_CLOEXEC);
 	if (rf->fd < 0)
 		return berth_error_errno(err, errno, "reopen deleted file `%s`", rf->path);
@@ -466,15 +503,15 @@ static int open_file(struct rctx *c, struct rfile *rf, berth_error_t *err)
 	switch (rf->f.type) {
 	case CR_FILE_REG:
 		if (rf->f.deleted) {
-			if (open_deleted(rf, err) < 0)
+			if (open_deleted(c, rf, err) < 0)
 				return -1;
 		} else {
-			rf->fd = open(rf->path, flags);
+			rf->fd = open_path(c, rf->path, flags, 0, NULL);
 		}
 		break;
 	case CR_FILE_DIR:
 	case CR_FILE_CHR:
-		rf->fd = open(rf->path, flags);
+		rf->fd = open_path(c, rf->path, flags, 0, NULL);
 		break;
 	case CR_FILE_MEMFD: {
 		char name[256];
@@ -769,15 +806,25 @@ static int place_trampoline(struct rctx *c, berth_error_t *err)
 	unsigned long need = TRAMP_SIZE + TMP_SIZE, cand = 0x10000000UL;
 	bool moved = true;
 
+	struct cr_vma *given = NULL;
+	int ngiven = 0;
+
 	if (cr_read_maps(getpid(), &self, &nself, err) < 0)
 		return -1;
+	if (c->o->root_pid && cr_read_maps(c->o->root_pid, &given, &ngiven, err) < 0) {
+		cr_free_maps(self, nself);
+		return -1;
+	}
 	while (moved && cand + need < TASK_TOP) {
 		moved = false;
-		for (int i = 0; i < nself; i++)
-			if (self[i].start < cand + need && self[i].end > cand) {
-				cand = (self[i].end + 0xfffff) & ~0xfffffUL;
+		for (int i = 0; i < nself + ngiven; i++) {
+			struct cr_vma *m = i < nself ? &self[i] : &given[i - nself];
+
+			if (m->start < cand + need && m->end > cand) {
+				cand = (m->end + 0xfffff) & ~0xfffffUL;
 				moved = true;
 			}
+		}
 		for (int p = 0; p < c->nprocs; p++)
 			for (int i = 0; i < c->procs[p].nvmas; i++) {
 				struct cr_r_vma *v = &c->procs[p].vmas[i].v;
@@ -789,6 +836,7 @@ static int place_trampoline(struct rctx *c, berth_error_t *err)
 			}
 	}
 	cr_free_maps(self, nself);
+	cr_free_maps(given, ngiven);
 	if (cand + need >= TASK_TOP)
 		return berth_error(err, ENOMEM, "restore: no room for the restorer mapping");
 	c->tramp = cand;
@@ -855,6 +903,49 @@ static int set_session(struct rctx *c, struct rproc *rp, struct rproc *parent, b
 	return 0;
 }
 
+/* The pid of a process of ours in its own (innermost) pid namespace. */
+static long ns_pid(pid_t pid)
+{
+	char path[64], line[256];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "NSpid:", 6) == 0) {
+			char *last = strrchr(line, '\t');
+			v = last ? strtol(last + 1, NULL, 10) : -1;
+		}
+	fclose(f);
+	return v;
+}
+
+/* The root is the given process: it takes our fds, then it is seized like a copy of ours. */
+static int adopt_root(struct rctx *c, struct rproc *rp, berth_error_t *err)
+{
+	long vpid = ns_pid(c->o->root_pid);
+	int n = 0, ret = 0, *fds;
+
+	if (vpid != (long)rp->pr.pid)
+		return berth_error(err, EINVAL,
+				   "the image's root process has pid %u, the new one has %ld in its "
+				   "pid namespace", rp->pr.pid, vpid);
+	fds = calloc((size_t)c->nfiles + 1, sizeof(int));
+	if (fds == NULL)
+		return berth_error_errno(err, ENOMEM, "restore");
+	for (int i = 0; i < c->nfiles; i++)
+		if (c->files[i].fd >= 0)
+			fds[n++] = c->files[i].fd;
+	if (c->o->pass_fds && c->o->pass_fds(c->o->pass_arg, fds, n, err) < 0)
+		ret = berth_error_wrap(err, "hand the files to process %d", (int)c->o->root_pid);
+	free(fds);
+	rp->pid = c->o->root_pid;
+	return ret;
+}
+
 /* Create process rp with its saved pid: from us (root) or from inside its parent. */
 static int create_proc(struct rctx *c, struct rproc *rp, berth_error_t *err)
 {
@@ -865,7 +956,12 @@ static int create_proc(struct rctx *c, struct rproc *rp, berth_error_t *err)
 		return berth_error(err, EBADMSG, "process %u: parent %u not in the image",
 				   rp->pr.pid, rp->pr.ppid);
 	if (parent == NULL) {
-		rp->pid = clone_root((pid_t)rp->pr.pid);
+		if (c->o->root_pid) {
+			if (adopt_root(c, rp, err) < 0)
+				return -1;
+		} else {
+			rp->pid = clone_root((pid_t)rp->pr.pid);
+		}
 		if (rp->pid < 0)
 			return berth_error_errno(err, errno, "create process with pid %u",
 						 rp->pr.pid);
@@ -1416,11 +1512,13 @@ static void ctx_free(struct rctx *c)
 		munmap(c->buf, c->buflen);
 	if (c->dirfd >= 0)
 		close(c->dirfd);
+	if (c->rootfd >= 0)
+		close(c->rootfd);
 }
 
 static int restore_all(struct rctx *c, berth_error_t *err)
 {
-	int maxfd = 2;
+	int maxfd = 2, ret;
 	struct rlimit rl;
 
 	if (read_inventory(c, err) < 0 || read_pstree(c, err) < 0)
@@ -1435,14 +1533,34 @@ static int restore_all(struct rctx *c, berth_error_t *err)
 			return berth_error(err, EBADMSG, "process %u: leader thread missing",
 					   c->procs[i].pr.pid);
 	}
-	if (check_pids_free(c, err) < 0)
+	/* A given root has its own pid namespace, empty but for it: clone3 finds a taken pid. */
+	if (!c->o->root_pid && check_pids_free(c, err) < 0)
 		return -1;
 	c->fdbase = (maxfd + 64) & ~31;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	if (read_files(c, err) < 0 || place_trampoline(c, err) < 0)
+	if (c->o->root_pid) {
+		/* Its root for the paths, its network namespace for the sockets. */
+		char path[64];
+		cleanup_close int own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		cleanup_close int theirs = -1;
+
+		snprintf(path, sizeof(path), "/proc/%d/root", (int)c->o->root_pid);
+		c->rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)c->o->root_pid);
+		theirs = open(path, O_RDONLY | O_CLOEXEC);
+		if (c->rootfd < 0 || own < 0 || theirs < 0 || setns(theirs, CLONE_NEWNET) < 0)
+			return berth_error_errno(err, errno, "enter process %d",
+						 (int)c->o->root_pid);
+		ret = read_files(c, err);
+		if (setns(own, CLONE_NEWNET) < 0 && ret == 0)
+			ret = berth_error_errno(err, errno, "return to our network namespace");
+	} else {
+		ret = read_files(c, err);
+	}
+	if (ret < 0 || place_trampoline(c, err) < 0)
 		return -1;
 	for (int i = 0; i < c->nprocs; i++)
 		if (create_proc(c, &c->procs[i], err) < 0)
@@ -1468,7 +1586,11 @@ int cr_restore_tree(const char *imgdir, const struct cr_restore_opts *o, pid_t *
 	struct cr_stats dummy = { 0 };
 	int ret;
 
+	static const struct cr_restore_opts none = { 0 };
+
 	memset(&c, 0, sizeof(c));
+	c.o = o ? o : &none;
+	c.rootfd = -1;
 	c.st = st ? st : &dummy;
 	memset(c.st, 0, sizeof(*c.st));
 	c.dirfd = open(imgdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -12,19 +12,10 @@ PROGS=$BUILD/tests/cr/progs
 CRTOOL=$PROGS/crtool
 T=$(tap_tmpdir)
 
+# shellcheck source=wait.sh
+. "$(dirname "${BASH_SOURCE[0]}")/wait.sh"
 crdump() { "$CRTOOL" dump "$@" >/dev/null; }
 # Kill (by pid) at exit; also waits, so the pid is free again.
 track() { defer "kill -9 $1 2>/dev/null; wait $1 2>/dev/null"; }
-# Wait until FILE has at least N lines (up to 20 s: CI machines can be loaded).
-wait_lines() {
-	local i
-	for ((i = 0; i < 2000; i++)); do
-		[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ] && return 0
-		sleep 0.01
-	done
-	return 1
-}
-# The last "count N" of a counter log.
-last_count() { tail -n 1 "$1" | sed -n 's/.* count \([0-9]*\)$/\1/p'; }
 # Wait for a restored pid (a child of pid 1 now) to be gone.
 reap() { while kill -0 "$1" 2>/dev/null; do kill -9 "$1" 2>/dev/null; sleep 0.01; done; }

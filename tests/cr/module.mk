@@ -11,11 +11,16 @@ $(O)/tests/cr/progs/%: tests/cr/progs/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< -lpthread
 
-# A static holder runs in the busybox container of tests/cr/container.t.
+# Static builds run in the busybox container of tests/cr/container.t.
 $(O)/tests/cr/progs/holder-static: tests/cr/progs/holder.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -static -o $@ $<
 CR_PROGS += $(O)/tests/cr/progs/holder-static
+# The counter as a container's init in tests/cr/restore.t.
+$(O)/tests/cr/progs/counter-static: tests/cr/progs/counter.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -static -o $@ $<
+CR_PROGS += $(O)/tests/cr/progs/counter-static
 
 TEST_PROGS += $(CR_PROGS)
 all: $(CR_PROGS)

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * berth restore [--image-path DIR] [--work-path DIR] [--bundle DIR] [--detach]
+ *               [--pid-file F] [--console-socket S] [--tcp-established] ID
+ *
+ * Builds the container like `run` does (namespaces, cgroup, rootfs mounts
+ * from the bundle's config.json), but its init stops once the rootfs is
+ * ready, before rlimits, capabilities, seccomp and the user are applied.
+ * The engine (runtime/cr/) then turns that init into the image's pid 1 and
+ * recreates the rest of the tree inside it with the saved pids.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "cli.h"
+#include "console.h"
+#include "container.h"
+#include "cr/cr.h"
+#include "linux.h"
+#include "sync.h"
+#include "util.h"
+
+/* Messages on the sync socket after READY: an fd with its number, then done. */
+#define MSG_FD   'F'
+#define MSG_DONE 'D'
+
+/*
+ * In the container init: take the restorer's file descriptions at their
+ * numbers, then wait to be seized.  The engine replaces everything else.
+ */
+static void init_hook(void *arg, int sync)
+{
+	struct rlimit rl;
+	char buf[32];
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (berth_sync_send(sync, BERTH_MSG_READY, NULL) < 0)
+		_exit(1);
+	for (;;) {
+		int fd = -1, want;
+		ssize_t n = berth_sync_recv(sync, buf, sizeof(buf) - 1, &fd);
+
+		if (n <= 0)
+			_exit(1); /* the restorer went away */
+		buf[n] = '\0';
+		if (buf[0] == MSG_DONE)
+			break;
+		want = atoi(buf + 1);
+		if (buf[0] != MSG_FD || fd < 0 || want < 3)
+			_exit(1);
+		if (fd != want && (dup3(fd, want, O_CLOEXEC) < 0 || close(fd) < 0))
+			_exit(1);
+	}
+	if (berth_sync_send(sync, MSG_DONE, NULL) < 0)
+		_exit(1);
+	for (;;)
+		pause();
+}
+
+static int pass_fds(void *arg, const int *fds, int n, berth_error_t *err)
+{
+	int sync = *(int *)arg, fd = -1;
+	char buf[32];
+	ssize_t len;
+
+	for (int i = 0; i < n; i++) {
+		snprintf(buf, sizeof(buf), "%c%d", MSG_FD, fds[i]);
+		if (berth_send_fd(sync, fds[i], buf, err) < 0)
+			return -1;
+	}
+	if (berth_sync_send(sync, MSG_DONE, NULL) < 0)
+		return berth_error_errno(err, errno, "send");
+	len = berth_sync_recv(sync, buf, sizeof(buf), &fd);
+	if (fd >= 0)
+		close(fd);
+	if (len <= 0 || buf[0] != MSG_DONE)
+		return berth_error(err, EIO, "the container init exited");
+	return 0;
+}
+
+/* The bundle recorded by `checkpoint` in DIR/container.json. */
+static int saved_bundle(const char *image, char **out, berth_error_t *err)
+{
+	cleanup_free char *path = NULL;
+	cleanup_json json_t *j = NULL;
+	json_error_t je;
+	const char *b;
+
+	if (asprintf(&path, "%s/container.json", image) < 0)
+		return berth_error_errno(err, ENOMEM, "restore");
+	j = json_load_file(path, 0, &je);
+	if (j == NULL)
+		return berth_error(err, EINVAL, "`%s`: %s (give --bundle)", path, je.text);
+	b = json_string_value(json_object_get(j, "bundle"));
+	if (b == NULL)
+		return berth_error(err, EINVAL, "`%s`: no bundle (give --bundle)", path);
+	*out = strdup(b);
+	return *out ? 0 : berth_error_errno(err, ENOMEM, "restore");
+}
+
+int berth_cmd_restore(struct berth_global *g, int argc, char **argv, berth_error_t *err)
+{
+	static const struct option opts[] = {
+		{ "image-path", required_argument, NULL, 'i' },
+		{ "work-path", required_argument, NULL, 'w' },
+		{ "bundle", required_argument, NULL, 'b' },
+		{ "detach", no_argument, NULL, 'd' },
+		{ "pid-file", required_argument, NULL, 'p' },
+		{ "console-socket", required_argument, NULL, 'c' },
+		{ "tcp-established", no_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct berth_create_opts o = { .systemd_cgroup = g->systemd_cgroup, .run = true };
+	cleanup_container struct berth_container *c = NULL;
+	cleanup_free char *bundle = NULL;
+	cleanup_close int sync = -1;
+	struct cr_restore_opts ro = { 0 };
+	struct cr_stats st;
+	const char *image = "checkpoint", *work = NULL;
+	bool detach = false;
+	uint32_t root_vpid;
+	sigset_t fwd;
+	pid_t root;
+	int ch;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+b:d", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'i':
+			image = optarg;
+			break;
+		case 'w':
+			work = optarg;
+			break;
+		case 'b':
+			o.bundle = optarg;
+			break;
+		case 'd':
+			detach = true;
+			break;
+		case 'p':
+			o.pid_file = optarg;
+			break;
+		case 'c':
+			o.console_socket = optarg;
+			break;
+		case 't':
+			/* Accepted for runc compatibility: images never hold established
+			 * connections (the checkpoint refuses them). */
+			break;
+		default:
+			return berth_cli_bad_option("restore", argc, argv, err), 1;
+		}
+	}
+	if (berth_cli_one_id("restore", argc, argv, optind, &o.id, err) < 0)
+		return 1;
+	if (work && berth_mkdir_p(work, 0700, err) < 0)
+		return berth_error_wrap(err, "restore `%s`: work path", o.id), 1;
+	/* Nothing is created for an image that cannot be read to its end. */
+	if (cr_image_verify(image, &root_vpid, err) < 0)
+		return berth_error_wrap(err, "restore `%s`", o.id), 1;
+	if (root_vpid != 1)
+		return berth_error(err, EINVAL,
+				   "restore `%s`: image `%s`: its root process has pid %u, not 1: "
+				   "not the image of a container with its own pid namespace",
+				   o.id, image, root_vpid),
+		       1;
+	if (o.bundle == NULL) {
+		if (saved_bundle(image, &bundle, err) < 0)
+			return berth_error_wrap(err, "restore `%s`", o.id), 1;
+		o.bundle = bundle;
+	}
+	o.init_hook = init_hook;
+	if (berth_container_create(g->root, &o, &c, &sync, err) < 0)
+		return berth_error_wrap(err, "restore"), 1;
+	ro.root_pid = c->pid;
+	ro.pass_fds = pass_fds;
+	ro.pass_arg = &sync;
+	sigemptyset(&fwd);
+	if (!detach) {
+		static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+
+		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			sigaddset(&fwd, sigs[i]);
+		sigprocmask(SIG_BLOCK, &fwd, NULL);
+	}
+	if (cr_restore_tree(image, &ro, &root, &st, err) < 0) {
+		berth_error_t e = NULL;
+
+		berth_container_destroy(c, &e);
+		berth_error_release(&e);
+		return berth_error_wrap(err, "restore `%s`", o.id), 1;
+	}
+	c->status = BERTH_STATUS_RUNNING;
+	if (berth_container_save(c, err) < 0) {
+		berth_error_t e = NULL;
+
+		berth_container_destroy(c, &e);
+		berth_error_release(&e);
+		return berth_error_wrap(err, "restore `%s`", o.id), 1;
+	}
+	if (g->debug)
+		fprintf(stderr, "restore %s: %llu processes, %llu files\n", o.id,
+			(unsigned long long)st.nproc, (unsigned long long)st.nfiles);
+	berth_container_unlock(c);
+	if (detach)
+		return 0;
+	{
+		int status = berth_cli_wait(c->pid, &fwd);
+
+		if (berth_container_lock(c, err) < 0 || berth_container_destroy(c, err) < 0)
+			return berth_error_wrap(err, "restore `%s`", o.id), 1;
+		return status;
+	}
+}

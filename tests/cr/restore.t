@@ -1,0 +1,78 @@
+#!/bin/bash
+# berth restore of a container: a counter as the container's init is
+# checkpointed (and removed), restored under the same ID: pid 1 of a new pid
+# namespace again, counting on from its value, in the container's cgroup with
+# its memory limit; state, kill and delete work on it.  Restore again from the
+# same image, into a new ID, and next to a still running original
+# (--leave-running).
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/bundle.sh"
+. "$(dirname "$0")/wait.sh"
+need_root
+plan 22
+
+T=$(tap_tmpdir)
+R=$T/root
+id=bt-cr-rst
+for n in $id $id-new $id-orig $id-copy; do defer "'$BERTH' --root '$R' delete -f $n"; done
+
+B() { "$BERTH" --root "$R" "$@"; }
+nspid() { awk '/^NSpid:/ { print $NF }' "/proc/$1/status"; }
+mem_cgroup() { awk -F: '$2 == "memory" { print $3 }' "/proc/$1/cgroup"; }
+
+make_bundle "$T/b" /counter
+cp "$BUILD/tests/cr/progs/counter-static" "$T/b/rootfs/counter"
+jq '.linux.resources.memory.limit = 134217728 | .linux.cgroupsPath = "/bt-cr-rst"' \
+	"$T/b/config.json" >"$T/b/c.json" && mv "$T/b/c.json" "$T/b/config.json"
+(cd "$T/b" && B run -d $id </dev/null >"$T/log" 2>&1)
+wait_lines "$T/log" 5
+ok "checkpoint the counter container" B checkpoint --image-path "$T/img" $id
+n=$(last_count "$T/log")
+lines=$(wc -l <"$T/log")
+like "$(B state $id 2>&1)" "does not exist" "the checkpoint removed the container"
+
+ok "restore it under its ID" B restore -d --image-path "$T/img" $id
+is "$(B state $id | jq -r .status)" running "berth state: running"
+pid=$(B state $id | jq .pid)
+is "$(nspid "$pid")" 1 "the restored counter is pid 1 of its pid namespace"
+isnt "$(readlink /proc/$pid/ns/pid)" "$(readlink /proc/self/ns/pid)" "in a pid namespace of its own"
+wait_lines "$T/log" $((lines + 5))
+is "$(sed -n "$((lines + 1))p" "$T/log")" "pid 1 count $((n + 1))" "it counts on from its saved value"
+cg=$(mem_cgroup "$pid")
+like "$cg" "/bt-cr-rst\$" "it is in the container's memory cgroup"
+is "$(cat "/sys/fs/cgroup/memory$cg/memory.limit_in_bytes")" 134217728 "with the memory limit"
+is "$(readlink /proc/$pid/root)" / "its root is the container's rootfs (pivoted)"
+ok "berth kill" B kill $id KILL
+for ((i = 0; i < 1000; i++)); do [ -e /proc/$pid ] || break; sleep 0.01; done
+is "$(B state $id | jq -r .status)" stopped "stopped after kill"
+ok "berth delete" B delete $id
+ok "its cgroup is gone" test ! -d "/sys/fs/cgroup/memory$cg"
+
+# Twice from the same image: again from the saved value.
+: >"$T/log"
+ok "restore again from the same image, into a new ID" B restore -d --image-path "$T/img" $id-new
+wait_lines "$T/log" 3
+is "$(head -n 1 "$T/log" | sed 's/^.*\(pid [0-9]* count [0-9]*\)$/\1/')" "pid 1 count $((n + 1))" \
+	"the second copy starts from the same value"
+ok "delete -f it" B delete -f $id-new
+
+# --leave-running: the original runs on, a copy under a new ID next to it.
+(cd "$T/b" && B run -d $id-orig </dev/null >"$T/log2" 2>&1)
+wait_lines "$T/log2" 5
+ok "checkpoint --leave-running" B checkpoint --leave-running --image-path "$T/img2" $id-orig
+ok "restore a copy under a new ID" B restore -d --image-path "$T/img2" $id-copy
+p1=$(B state $id-orig | jq .pid)
+p2=$(B state $id-copy | jq .pid)
+ok "both run, each pid 1 of its own namespace" \
+	test "$p1" != "$p2" -a "$(nspid "$p1")" = 1 -a "$(nspid "$p2")" = 1 -a \
+	"$(readlink /proc/$p1/ns/pid)" != "$(readlink /proc/$p2/ns/pid)"
+pos() { awk '/^pos:/ { print $2 }' "/proc/$1/fdinfo/1"; }
+a1=$(pos "$p1")
+a2=$(pos "$p2")
+for ((i = 0; i < 2000; i++)); do
+	[ "$(pos "$p1")" -gt "$a1" ] && [ "$(pos "$p2")" -gt "$a2" ] && break
+	sleep 0.01
+done
+ok "both go on writing" test "$(pos "$p1")" -gt "$a1" -a "$(pos "$p2")" -gt "$a2"
+is "$(B state $id-copy | jq -r .status)/$(B state $id-orig | jq -r .status)" running/running \
+	"berth state: both running"

@@ -1,0 +1,13 @@
+# shellcheck shell=bash
+# Waiting on the logs of the checkpoint/restore test programs.
+# Wait until FILE has at least N lines (up to 20 s: CI machines can be loaded).
+wait_lines() {
+	local i
+	for ((i = 0; i < 2000; i++)); do
+		[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ] && return 0
+		sleep 0.01
+	done
+	return 1
+}
+# The last "count N" of a counter log.
+last_count() { tail -n 1 "$1" | sed -n 's/.* count \([0-9]*\)$/\1/p'; }
