@@ -9,12 +9,12 @@
 . "$(dirname "$0")/../lib/bundle.sh"
 . "$(dirname "$0")/wait.sh"
 need_root
-plan 22
+plan 25
 
 T=$(tap_tmpdir)
 R=$T/root
 id=bt-cr-rst
-for n in $id $id-new $id-orig $id-copy; do defer "'$BERTH' --root '$R' delete -f $n"; done
+for n in $id $id-new $id-orig $id-copy $id-sh; do defer "'$BERTH' --root '$R' delete -f $n"; done
 
 B() { "$BERTH" --root "$R" "$@"; }
 nspid() { awk '/^NSpid:/ { print $NF }' "/proc/$1/status"; }
@@ -76,3 +76,13 @@ done
 ok "both go on writing" test "$(pos "$p1")" -gt "$a1" -a "$(pos "$p2")" -gt "$a2"
 is "$(B state $id-copy | jq -r .status)/$(B state $id-orig | jq -r .status)" running/running \
 	"berth state: both running"
+
+# A shell with a sleep child most of the time: a tree inside the pid namespace.
+make_bundle "$T/b3" sh -c 'i=0; while :; do i=$((i+1)); echo "$$ $i"; sleep 0.02; done'
+(cd "$T/b3" && B run -d $id-sh </dev/null >"$T/log3" 2>&1)
+wait_lines "$T/log3" 10
+ok "checkpoint a shell counting with sleep children" B checkpoint --image-path "$T/img3" $id-sh
+n3=$(wc -l <"$T/log3")
+ok "restore it" B restore -d --image-path "$T/img3" $id-sh
+wait_lines "$T/log3" $((n3 + 10))
+ok "it counts on without a gap or a repeat, as pid 1" awk '{ if ($1 != 1 || $2 != NR) exit 1 }' "$T/log3"
