@@ -141,7 +141,9 @@ int berth_container_exec(struct berth_container *c, const struct berth_exec_opts
 			return -1;
 		berth_caps_add(caps, o->add_caps);
 	}
+	/* compiled here, on the host, with the cache create uses: the process only loads it */
 	if (berth_seccomp_parse(c->config->seccomp, &seccomp, err) < 0 ||
+	    berth_seccomp_prepare_in(seccomp, c->state_root, err) < 0 ||
 	    berth_exec_guard_init(&x.guard, err) < 0)
 		return -1;
 	x.caps = caps;

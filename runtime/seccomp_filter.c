@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "log.h"
 #include "oci_features.h"
 #include "util.h"
 
@@ -673,11 +674,15 @@ int berth_seccomp_prepare(struct berth_seccomp *sc, const char *cache_dir, berth
 		if (asprintf(&path, "%s/%016llx.bpf", cache_dir,
 			     (unsigned long long)key_hash(key)) < 0)
 			path = NULL;
-		if (path && cache_read(path, key, &sc->bpf, &sc->n_insns) == 0)
+		if (path && cache_read(path, key, &sc->bpf, &sc->n_insns) == 0) {
+			berth_log_debug("seccomp: filter of %zu instructions from `%s`", sc->n_insns,
+					path);
 			return 0;
+		}
 	}
 	if (berth_seccomp_compile(sc, &sc->bpf, &sc->n_insns, err) < 0)
 		return -1;
+	berth_log_debug("seccomp: filter compiled, %zu instructions", sc->n_insns);
 	if (!path)
 		return 0;
 	/* Best effort: a cache that cannot be written only costs the next compile. */
@@ -690,6 +695,17 @@ int berth_seccomp_prepare(struct berth_seccomp *sc, const char *cache_dir, berth
 		berth_write_file_atomic(path, blob, size, 0600, false, NULL);
 	}
 	return 0;
+}
+
+int berth_seccomp_prepare_in(struct berth_seccomp *sc, const char *state_root, berth_error_t *err)
+{
+	cleanup_free char *dir = NULL;
+
+	if (sc == NULL)
+		return 0;
+	if (asprintf(&dir, "%s/" BERTH_SECCOMP_CACHE, state_root) < 0)
+		return berth_error_errno(err, ENOMEM, "seccomp");
+	return berth_seccomp_prepare(sc, dir, err);
 }
 
 int berth_seccomp_load(const struct berth_seccomp *sc, int *notify_fd, berth_error_t *err)

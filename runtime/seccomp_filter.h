@@ -125,6 +125,11 @@ static inline void cleanup_seccompp(struct berth_seccomp **s)
  */
 int berth_seccomp_prepare(struct berth_seccomp *sc, const char *cache_dir, berth_error_t *err);
 
+/* The cache directory under --root, shared by create/run and exec. */
+#define BERTH_SECCOMP_CACHE ".seccomp-cache"
+/* berth_seccomp_prepare() with the cache in <state_root>/.seccomp-cache; sc may be NULL. */
+int berth_seccomp_prepare_in(struct berth_seccomp *sc, const char *state_root, berth_error_t *err);
+
 /*
  * Compile sc (unless berth_seccomp_prepare() did) and load it into the calling thread (all threads with
  * SECCOMP_FILTER_FLAG_TSYNC).  *notify_fd receives the listener fd

@@ -3,7 +3,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 need_root
 . "$(dirname "$0")/rt.sh"
-plan 34
+plan 41
 
 bun=$(rt_bundle target sleep 1000)
 rt_jq "$bun" '.hostname = "bt-rt-exec" | .process.env += ["FROM_CONFIG=yes"] | .process.cwd = "/root"'
@@ -72,3 +72,24 @@ ok "delete -f" b delete -f bt-rt-exec-user
 
 # processes that outlive the init are killed by delete
 ok "nothing left" rt_nothing_left bt-rt-exec-user
+
+# exec into a container whose process has a seccomp filter: the filter is
+# compiled on the host with create's cache (<root>/.seccomp-cache), and the
+# exec'd process runs under it (mkdir gets the profile's errno, EOPNOTSUPP).
+sbun=$(rt_bundle seccomp sleep 1000)
+rt_jq "$sbun" '.process.noNewPrivileges = true | .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
+	architectures: ["SCMP_ARCH_X86_64"],
+	syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: 95}]}'
+ok "run -d with a seccomp profile" b run -d -b "$sbun" bt-rt-exec-seccomp
+rm -rf "$RT_ROOT/.seccomp-cache"
+out=$(b exec bt-rt-exec-seccomp sh -c 'echo works; mkdir /bt-newdir 2>&1; echo "rc=$?"; test -d /bt-newdir || echo absent')
+has_line "$out" "works" "exec into a container with a seccomp filter works"
+like "$out" "Operation not supported" "the exec'd process gets the profile's errno for mkdir"
+has_line "$out" "absent" "and the directory was not made"
+cached=$(cd "$RT_ROOT/.seccomp-cache" 2>/dev/null && ls)
+like "$cached" "^[0-9a-f]{16}\.bpf$" "exec compiled the filter on the host, into <root>/.seccomp-cache"
+b --debug --log "$RT_TMP/exec-debug.log" --log-format json exec bt-rt-exec-seccomp true
+like "$(jq -r 'select(.level == "debug") | .msg' "$RT_TMP/exec-debug.log")" \
+	"seccomp: filter of [0-9]+ instructions from \`$RT_ROOT/.seccomp-cache/[0-9a-f]{16}\.bpf\`" \
+	"the next exec takes the filter from the cache"
+ok "delete -f" b delete -f bt-rt-exec-seccomp
