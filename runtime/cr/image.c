@@ -86,6 +86,8 @@ void cr_hash_update(struct cr_hash_state *s, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 
+	if (len == 0)
+		return; /* data may be NULL then */
 	s->total += len;
 	if (s->buflen) {
 		size_t take = 32 - s->buflen;
