@@ -19,6 +19,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "cleanup.h"
 #include "cli.h"
 #include "console.h"
@@ -109,6 +110,37 @@ static int saved_bundle(const char *image, char **out, berth_error_t *err)
 	return *out ? 0 : berth_error_errno(err, ENOMEM, "restore");
 }
 
+/*
+ * The cgroup limits of the checkpointed container: linux.resources of the
+ * image's config.json (`berth update` records its changes there), read
+ * before anything is made; *out stays NULL when there are none.
+ */
+static int saved_limits(const char *image, struct berth_cgroup_resources **out,
+			berth_error_t *err)
+{
+	cleanup_free char *path = NULL;
+	cleanup_json json_t *j = NULL;
+	json_error_t je;
+	json_t *r;
+
+	*out = NULL;
+	if (asprintf(&path, "%s/config.json", image) < 0)
+		return berth_error_errno(err, ENOMEM, "restore");
+	j = json_load_file(path, 0, &je);
+	if (j == NULL)
+		return berth_error(err, EINVAL, "`%s`: %s", path, je.text);
+	r = json_object_get(json_object_get(j, "linux"), "resources");
+	if (r && berth_cgroup_resources_parse(r, out, err) < 0)
+		return berth_error_wrap(err, "`%s`: linux.resources", path);
+	return 0;
+}
+
+static void free_limits(struct berth_cgroup_resources **r)
+{
+	if (*r)
+		berth_cgroup_resources_free(*r);
+}
+
 int berth_cmd_restore(struct berth_global *g, int argc, char **argv, berth_error_t *err)
 {
 	static const struct option opts[] = {
@@ -125,6 +157,7 @@ int berth_cmd_restore(struct berth_global *g, int argc, char **argv, berth_error
 	cleanup_container struct berth_container *c = NULL;
 	cleanup_free char *bundle = NULL;
 	cleanup_close int sync = -1;
+	__attribute__((cleanup(free_limits))) struct berth_cgroup_resources *limits = NULL;
 	struct cr_restore_opts ro = { 0 };
 	struct cr_stats st;
 	const char *image = "checkpoint", *work = NULL;
@@ -177,6 +210,8 @@ int berth_cmd_restore(struct berth_global *g, int argc, char **argv, berth_error
 				   "not the image of a container with its own pid namespace",
 				   o.id, image, root_vpid),
 		       1;
+	if (saved_limits(image, &limits, err) < 0)
+		return berth_error_wrap(err, "restore `%s`", o.id), 1;
 	if (o.bundle == NULL) {
 		if (saved_bundle(image, &bundle, err) < 0)
 			return berth_error_wrap(err, "restore `%s`", o.id), 1;
@@ -185,6 +220,7 @@ int berth_cmd_restore(struct berth_global *g, int argc, char **argv, berth_error
 	o.init_hook = init_hook;
 	if (berth_container_create(g->root, &o, &c, &sync, err) < 0)
 		return berth_error_wrap(err, "restore"), 1;
+	/* Before the memory is filled in: it is charged to the container's cgroup. */
 	ro.root_pid = c->pid;
 	ro.pass_fds = pass_fds;
 	ro.pass_arg = &sync;
@@ -196,7 +232,8 @@ int berth_cmd_restore(struct berth_global *g, int argc, char **argv, berth_error
 			sigaddset(&fwd, sigs[i]);
 		sigprocmask(SIG_BLOCK, &fwd, NULL);
 	}
-	if (cr_restore_tree(image, &ro, &root, &st, err) < 0) {
+	if ((c->cgroup && limits && berth_cgroup_update(c->cgroup, limits, err) < 0) ||
+	    cr_restore_tree(image, &ro, &root, &st, err) < 0) {
 		berth_error_t e = NULL;
 
 		berth_container_destroy(c, &e);

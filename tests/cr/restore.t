@@ -9,7 +9,7 @@
 . "$(dirname "$0")/../lib/bundle.sh"
 . "$(dirname "$0")/wait.sh"
 need_root
-plan 25
+plan 26
 
 T=$(tap_tmpdir)
 R=$T/root
@@ -26,6 +26,7 @@ jq '.linux.resources.memory.limit = 134217728 | .linux.cgroupsPath = "/bt-cr-rst
 	"$T/b/config.json" >"$T/b/c.json" && mv "$T/b/c.json" "$T/b/config.json"
 (cd "$T/b" && B run -d $id </dev/null >"$T/log" 2>&1)
 wait_lines "$T/log" 5
+B update --memory 100663296 $id
 ok "checkpoint the counter container" B checkpoint --image-path "$T/img" $id
 n=$(last_count "$T/log")
 lines=$(wc -l <"$T/log")
@@ -40,7 +41,8 @@ wait_lines "$T/log" $((lines + 5))
 is "$(sed -n "$((lines + 1))p" "$T/log")" "pid 1 count $((n + 1))" "it counts on from its saved value"
 cg=$(mem_cgroup "$pid")
 like "$cg" "/bt-cr-rst\$" "it is in the container's memory cgroup"
-is "$(cat "/sys/fs/cgroup/memory$cg/memory.limit_in_bytes")" 134217728 "with the memory limit"
+is "$(cat "/sys/fs/cgroup/memory$cg/memory.limit_in_bytes")" 100663296 \
+	"with the memory limit it had at checkpoint (berth update's, not the bundle's)"
 is "$(readlink /proc/$pid/root)" / "its root is the container's rootfs (pivoted)"
 ok "berth kill" B kill $id KILL
 for ((i = 0; i < 1000; i++)); do [ -e /proc/$pid ] || break; sleep 0.01; done
@@ -56,23 +58,27 @@ is "$(head -n 1 "$T/log" | sed 's/^.*\(pid [0-9]* count [0-9]*\)$/\1/')" "pid 1 
 	"the second copy starts from the same value"
 ok "delete -f it" B delete -f $id-new
 
-# --leave-running: the original runs on, a copy under a new ID next to it.
-(cd "$T/b" && B run -d $id-orig </dev/null >"$T/log2" 2>&1)
+# --leave-running: the original runs on, a copy under a new ID next to it,
+# from the first bundle (--bundle): each has a cgroup of its own.
+cp -a "$T/b" "$T/b2"
+jq '.linux.cgroupsPath = "/bt-cr-rst-orig"' "$T/b/config.json" >"$T/b2/config.json"
+(cd "$T/b2" && B run -d $id-orig </dev/null >"$T/log2" 2>&1)
 wait_lines "$T/log2" 5
 ok "checkpoint --leave-running" B checkpoint --leave-running --image-path "$T/img2" $id-orig
-ok "restore a copy under a new ID" B restore -d --image-path "$T/img2" $id-copy
+ok "restore a copy under a new ID" B restore -d --image-path "$T/img2" --bundle "$T/b" $id-copy
 p1=$(B state $id-orig | jq .pid)
 p2=$(B state $id-copy | jq .pid)
 ok "both run, each pid 1 of its own namespace" \
 	test "$p1" != "$p2" -a "$(nspid "$p1")" = 1 -a "$(nspid "$p2")" = 1 -a \
 	"$(readlink /proc/$p1/ns/pid)" != "$(readlink /proc/$p2/ns/pid)"
-pos() { awk '/^pos:/ { print $2 }' "/proc/$1/fdinfo/1"; }
+pos() { awk '/^pos:/ { print $2 }' "/proc/$1/fdinfo/1" 2>/dev/null || echo 0; }
 a1=$(pos "$p1")
 a2=$(pos "$p2")
 for ((i = 0; i < 2000; i++)); do
 	[ "$(pos "$p1")" -gt "$a1" ] && [ "$(pos "$p2")" -gt "$a2" ] && break
 	sleep 0.01
 done
+isnt "$(mem_cgroup "$p1")" "$(mem_cgroup "$p2")" "each in its own cgroup"
 ok "both go on writing" test "$(pos "$p1")" -gt "$a1" -a "$(pos "$p2")" -gt "$a2"
 is "$(B state $id-copy | jq -r .status)/$(B state $id-orig | jq -r .status)" running/running \
 	"berth state: both running"
