@@ -51,7 +51,7 @@ restore_fails "truncated page file" "image \`$T/bad\`: image file \`pages-1.img\
 rm -rf "$T/bad" && cp -a "$T/img" "$T/bad"
 flip_byte "$T/bad/pages-1.img" $((size / 2))
 restore_fails "corrupted page file" \
-	"image \`$T/bad\`: image file \`pages-1.img\`: record [0-9]+: checksum mismatch"
+	"image \`$T/bad\`: image file \`pages-1.img\`: record [0-9]+: (header )?checksum mismatch"
 
 rm -rf "$T/bad" && cp -a "$T/img" "$T/bad"
 flip_byte "$T/bad/core-1.img" 100
