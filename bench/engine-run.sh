@@ -2,8 +2,11 @@
 # bench/engine-run.sh [N] — N (default 50) sequential `run --rm IMAGE true`
 # with berthctl (berth-shim + berth) and with podman (conmon + runc) in one
 # run, both with --network none (engine and supervisor cost, not CNI), plus
-# berthctl with its default CNI network.  Prints the median and mean per run
-# and the ratio podman/berthctl.  Needs root.
+# berthctl with its default CNI network (a berth-bridge + berth-ipam network in
+# 198.19.210.0/24).  berthctl runs the runtime through libberth inside the
+# shim (--runtime builtin, its default).  BASE_BERTHCTL=PATH (e.g. a build of
+# an older commit) is timed in the same run for a before/after comparison.
+# Prints the median and mean per run and the ratio podman/berthctl.  Needs root.
 #
 # podman here: --runtime runc (crun 1.8 refuses hybrid cgroups),
 # --cgroup-manager cgroupfs (no systemd), --ulimit nofile=1024:1024 (its
@@ -59,10 +62,24 @@ timed() {
 
 read -r bm bmean < <(timed berthctl B run --rm --network none busybox true)
 read -r bnm bnmean < <(timed berthctl-net B run --rm busybox true)
+if [ -n "${BASE_BERTHCTL:-}" ]; then
+	read -r bbm bbmean < <(timed base "$BASE_BERTHCTL" --root "$T/root" --runroot "$T/run" \
+		--cni-config-dir "$T/cni" run --rm --network none busybox true)
+	read -r bbnm bbnmean < <(timed base-net "$BASE_BERTHCTL" --root "$T/root" --runroot "$T/run" \
+		--cni-config-dir "$T/cni" run --rm busybox true)
+fi
 read -r pm pmean < <(timed podman P run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 localhost/bt-busybox true)
 
 printf '%-36s %10s %10s\n' "run --rm IMAGE true (x$N)" "median ms" "mean ms"
 printf '%-36s %10s %10s\n' "berthctl (shim+berth), --network none" "$bm" "$bmean"
 printf '%-36s %10s %10s\n' "berthctl, default CNI network" "$bnm" "$bnmean"
+if [ -n "${BASE_BERTHCTL:-}" ]; then
+	printf '%-36s %10s %10s\n' "BASE_BERTHCTL, --network none" "$bbm" "$bbmean"
+	printf '%-36s %10s %10s\n' "BASE_BERTHCTL, default CNI network" "$bbnm" "$bbnmean"
+fi
 printf '%-36s %10s %10s\n' "podman (conmon+runc), --network none" "$pm" "$pmean"
 awk -v p="$pm" -v b="$bm" 'BEGIN {printf "ratio podman/berthctl (median): %.2fx\n", p / b}'
+if [ -n "${BASE_BERTHCTL:-}" ]; then
+	awk -v a="$bbm" -v b="$bm" 'BEGIN {printf "ratio BASE/berthctl, --network none (median): %.2fx\n", a / b}'
+	awk -v a="$bbnm" -v b="$bnm" 'BEGIN {printf "ratio BASE/berthctl, CNI network (median): %.2fx\n", a / b}'
+fi

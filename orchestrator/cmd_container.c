@@ -171,6 +171,7 @@ static int do_create(struct berthctl_opts *o, struct run_opts *r, struct engine_
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return berth_error_errno(err, ENOMEM, "create");
+	c->lock_fd = -1;
 	new_id(c->id);
 	if (engine_paths_init(o, c->id, &c->p, err) < 0) {
 		engine_ctr_free(c);
@@ -309,6 +310,15 @@ static int cmd_run(struct berthctl_opts *o, int argc, char **argv, bool is_run)
 		printf("%s\n", c->id);
 		run_opts_free(&r);
 		return 0;
+	}
+	/*
+	 * A foreground --rm removes the container itself once it ended: holding
+	 * the lock tells the shim it has no cleanup to run.
+	 */
+	if (r.rm && !r.detach && engine_ctr_lock(c, &err) < 0) {
+		engine_remove(o, c, true, NULL);
+		run_opts_free(&r);
+		return fail(&err, BERTHCTL_EXIT_ENGINE);
 	}
 	if (engine_start(o, c, !r.detach, &pid, &err) < 0) {
 		code = err && err->code ? err->code : BERTHCTL_EXIT_ENGINE;
@@ -891,16 +901,7 @@ static int cmd_exec(struct berthctl_opts *o, int argc, char **argv)
 
 static bool wait_exit(struct engine_ctr *c, long ms)
 {
-	struct engine_state st;
-
-	for (long waited = 0;; waited += 10) {
-		engine_ctr_state(c, &st);
-		if (st.status != ENGINE_RUNNING)
-			return true;
-		if (waited >= ms)
-			return false;
-		usleep(10000);
-	}
+	return engine_wait_stopped(c, (int)ms);
 }
 
 static int send_signal(struct engine_ctr *c, int sig, berth_error_t *err)
@@ -1076,13 +1077,7 @@ static int cmd_cleanup(struct berthctl_opts *o, int argc, char **argv)
 		return 0; /* already removed */
 	}
 	/* the shim that runs us is still exiting */
-	for (int i = 0; i < 100; i++) {
-		struct engine_state st;
-		engine_ctr_state(c, &st);
-		if (st.status != ENGINE_RUNNING)
-			break;
-		usleep(10000);
-	}
+	engine_wait_stopped(c, 1000);
 	if (engine_remove(o, c, false, &err) < 0)
 		return fail(&err, BERTHCTL_EXIT_ENGINE);
 	return 0;

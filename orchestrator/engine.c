@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
+#include <pthread.h>
+#include <sys/inotify.h>
+#include <sys/syscall.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -61,6 +64,8 @@ void engine_paths_free(struct engine_paths *p)
 
 void engine_ctr_free(struct engine_ctr *c)
 {
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);
 	if (c->rec)
 		json_decref(c->rec);
 	engine_paths_free(&c->p);
@@ -75,6 +80,7 @@ static int ctr_load(struct berthctl_opts *o, const char *id, struct engine_ctr *
 
 	if (c == NULL)
 		return berth_error_errno(err, ENOMEM, "container `%s`", id);
+	c->lock_fd = -1;
 	snprintf(c->id, sizeof(c->id), "%s", id);
 	if (engine_paths_init(o, id, &c->p, err) < 0 ||
 	    (file = path_join(c->p.dir, "container.json")) == NULL ||
@@ -99,16 +105,29 @@ int engine_ctr_save(struct engine_ctr *c, berth_error_t *err)
 int engine_ctr_lock(struct engine_ctr *c, berth_error_t *err)
 {
 	cleanup_free char *file = path_join(c->p.dir, "lock");
-	int fd = file ? open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1;
+	int fd;
 
+	if (c->lock_fd >= 0)
+		return c->lock_fd;
+	fd = file ? open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1;
 	if (fd < 0)
 		return berth_error_errno(err, errno, "lock container `%s`", c->id);
-	if (flock(fd, LOCK_EX) < 0) {
+	while (flock(fd, LOCK_EX) < 0) {
 		int e = errno;
+		if (e == EINTR)
+			continue;
 		close(fd);
 		return berth_error_errno(err, e, "lock container `%s`", c->id);
 	}
+	c->lock_fd = fd;
 	return fd;
+}
+
+static void engine_ctr_unlock(struct engine_ctr *c)
+{
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);
+	c->lock_fd = -1;
 }
 
 static bool is_hex_id(const char *s, size_t min)
@@ -248,6 +267,20 @@ static bool pid_alive(pid_t pid)
 	return alive;
 }
 
+bool engine_wait_pid(pid_t pid, int timeout_ms)
+{
+	int fd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int r;
+
+	if (fd < 0)
+		return !pid_alive(pid);
+	while ((r = poll(&pfd, 1, timeout_ms)) < 0 && errno == EINTR)
+		;
+	close(fd);
+	return r > 0;
+}
+
 void engine_ctr_state(struct engine_ctr *c, struct engine_state *st)
 {
 	cleanup_free char *exitf = path_join(c->p.state, "exit");
@@ -271,6 +304,51 @@ void engine_ctr_state(struct engine_ctr *c, struct engine_state *st)
 		st->restarts = (int)json_integer_value(json_object_get(ex, "restarts"));
 		snprintf(st->exited_at, sizeof(st->exited_at), "%s",
 			 json_string_value(json_object_get(ex, "exited_at")) ?: "");
+	}
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The shim renames its exit file into the state directory, or dies: both
+ * wake us (inotify, pidfd), no polling.
+ */
+bool engine_wait_stopped(struct engine_ctr *c, int timeout_ms)
+{
+	struct engine_state st;
+	cleanup_close int in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	cleanup_close int pidfd = -1;
+	long deadline = now_ms() + timeout_ms;
+
+	if (in >= 0)
+		inotify_add_watch(in, c->p.state, IN_MOVED_TO | IN_CREATE | IN_DELETE_SELF);
+	engine_ctr_state(c, &st);
+	if (st.status != ENGINE_RUNNING)
+		return true;
+	pidfd = (int)syscall(SYS_pidfd_open, st.shim_pid, 0);
+	for (;;) {
+		struct pollfd pfd[2] = { { .fd = in, .events = POLLIN },
+					 { .fd = pidfd, .events = POLLIN } };
+		long left = deadline - now_ms();
+		char buf[4096];
+
+		if (left <= 0)
+			return false;
+		/* without inotify or pidfd: look again every 10 ms */
+		if (poll(pfd, 2, in < 0 || pidfd < 0 ? (left < 10 ? left : 10) : left) < 0 &&
+		    errno != EINTR)
+			return false;
+		while (in >= 0 && read(in, buf, sizeof(buf)) > 0)
+			;
+		engine_ctr_state(c, &st);
+		if (st.status != ENGINE_RUNNING)
+			return true;
 	}
 }
 
@@ -308,11 +386,48 @@ const char *engine_shim(struct berthctl_opts *o)
 
 /* ---- network namespaces ---------------------------------------------- */
 
+/*
+ * unshare(CLONE_NEWNET) in a short-lived thread moves only that thread: no
+ * fork of the whole process.  It brings the loopback up (CNI plugins only
+ * add eth0) and pins the namespace with a bind mount.
+ */
+struct netns_job {
+	const char *path;
+	int err;
+	const char *what;
+};
+
+static void *netns_thread(void *arg)
+{
+	struct netns_job *j = arg;
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int sk;
+
+	if (unshare(CLONE_NEWNET) < 0) {
+		j->err = errno;
+		j->what = "unshare";
+		return NULL;
+	}
+	sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sk >= 0 && ioctl(sk, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		ioctl(sk, SIOCSIFFLAGS, &ifr);
+	}
+	if (sk >= 0)
+		close(sk);
+	if (mount("/proc/thread-self/ns/net", j->path, NULL, MS_BIND, NULL) < 0) {
+		j->err = errno;
+		j->what = "bind mount";
+	}
+	return NULL;
+}
+
 int engine_netns_create(const char *path, berth_error_t *err)
 {
 	cleanup_free char *dir = strdup(path);
-	int fd, status;
-	pid_t pid;
+	struct netns_job job = { .path = path };
+	pthread_t t;
+	int fd, e;
 
 	if (dir == NULL)
 		return berth_error_errno(err, ENOMEM, "netns `%s`", path);
@@ -323,31 +438,15 @@ int engine_netns_create(const char *path, berth_error_t *err)
 	if (fd < 0)
 		return berth_error_errno(err, errno, "create netns file `%s`", path);
 	close(fd);
-	/* A child enters a new netns and pins it with a bind mount; we stay where we are. */
-	pid = fork();
-	if (pid < 0) {
+	e = pthread_create(&t, NULL, netns_thread, &job);
+	if (e == 0)
+		pthread_join(t, NULL);
+	else
+		job = (struct netns_job){ .err = e, .what = "thread" };
+	if (job.err) {
 		unlink(path);
-		return berth_error_errno(err, errno, "fork");
-	}
-	if (pid == 0) {
-		if (unshare(CLONE_NEWNET) < 0)
-			_exit(1);
-		/* loopback up, as every engine does (CNI plugins only add eth0) */
-		int sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		struct ifreq ifr = { .ifr_name = "lo" };
-		if (sk >= 0 && ioctl(sk, SIOCGIFFLAGS, &ifr) == 0) {
-			ifr.ifr_flags |= IFF_UP;
-			ioctl(sk, SIOCSIFFLAGS, &ifr);
-		}
-		if (mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) < 0)
-			_exit(2);
-		_exit(0);
-	}
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		unlink(path);
-		return berth_error(err, EPERM, "create network namespace `%s`: %s", path,
-				   WIFEXITED(status) && WEXITSTATUS(status) == 1 ? "unshare failed"
-										  : "bind mount failed");
+		return berth_error_errno(err, job.err, "create network namespace `%s`: %s", path,
+					 job.what);
 	}
 	return 0;
 }
@@ -434,8 +533,9 @@ int engine_start(struct berthctl_opts *o, struct engine_ctr *c, bool attach_firs
 		return berth_error_errno(err, errno, "pipe");
 	snprintf(sync_arg, sizeof(sync_arg), "%d", p[1]);
 	argv[n++] = (char *)shim;
+	/* libberth inside the shim unless another runtime binary was asked for */
 	argv[n++] = "--runtime";
-	argv[n++] = (char *)engine_runtime(o);
+	argv[n++] = o->runtime ? (char *)o->runtime : "builtin";
 	argv[n++] = "--runtime-root";
 	argv[n++] = c->p.rtroot;
 	argv[n++] = "--bundle";
@@ -460,9 +560,19 @@ int engine_start(struct berthctl_opts *o, struct engine_ctr *c, bool attach_firs
 	}
 	if (attach_first)
 		argv[n++] = "--attach-first";
-	/* --rm: the shim cleans up even when the berthctl that ran it is gone. */
+	/*
+	 * --rm: the shim cleans up even when the berthctl that ran it is gone;
+	 * a berthctl holding the container's lock (run --rm in the foreground)
+	 * does it itself, and the shim then has nothing to run.
+	 */
 	static char self[PATH_MAX];
-	if (json_is_true(json_object_get(c->rec, "rm"))) {
+	cleanup_free char *lockfile = path_join(c->p.dir, "lock");
+	if (json_is_true(json_object_get(c->rec, "rm")) && lockfile) {
+		int lfd = open(lockfile, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (lfd >= 0)
+			close(lfd);
+		argv[n++] = "--exit-command-lock";
+		argv[n++] = lockfile;
 		argv[n++] = "--exit-command";
 		argv[n++] = (char *)next_to_self("berthctl", self, sizeof(self));
 		argv[n++] = "--exit-command-arg";
@@ -650,8 +760,9 @@ static void rm_tree(const char *path)
 int engine_remove(struct berthctl_opts *o, struct engine_ctr *c, bool force, berth_error_t *err)
 {
 	struct engine_state st;
-	cleanup_close int lock = -1;
 	const char *network = jstr(c->rec, "network");
+	pid_t shim_pid;
+	int ret = 0;
 
 	engine_ctr_state(c, &st);
 	if (st.status == ENGINE_RUNNING) {
@@ -662,18 +773,19 @@ int engine_remove(struct berthctl_opts *o, struct engine_ctr *c, bool force, ber
 		kill(st.shim_pid, SIGKILL);
 		if (st.pid > 0)
 			kill(st.pid, SIGKILL);
-		for (int i = 0; i < 200 && pid_alive(st.shim_pid); i++)
-			usleep(10000);
+		engine_wait_pid(st.shim_pid, 2000);
 	}
-	lock = engine_ctr_lock(c, err);
-	if (lock < 0)
+	if (engine_ctr_lock(c, err) < 0)
 		return -1;
 	/* Another remover (the shim's exit command, a second rm) may have been first. */
 	cleanup_free char *rec = path_join(c->p.dir, "container.json");
-	if (rec == NULL || access(rec, F_OK) < 0)
+	if (rec == NULL || access(rec, F_OK) < 0) {
+		engine_ctr_unlock(c);
 		return 0;
-	/* A shim that recorded the exit has deleted the runtime's state itself. */
+	}
+	/* A shim that recorded the exit deletes the runtime's state itself. */
 	engine_ctr_state(c, &st);
+	shim_pid = st.shim_pid;
 	if (st.status != ENGINE_EXITED)
 		runtime_delete(o, c);
 	if (network && strcmp(network, "host") != 0) {
@@ -685,12 +797,17 @@ int engine_remove(struct berthctl_opts *o, struct engine_ctr *c, bool force, ber
 		cleanup_storage_store struct storage_store *stor = NULL;
 		if (storage_store_open(o->root, &stor, err) < 0 ||
 		    storage_rootfs_remove(stor, c->id, err) < 0)
-			return berth_error_wrap(err, "remove container `%.12s`", c->id);
+			ret = berth_error_wrap(err, "remove container `%.12s`", c->id);
 	}
-	rm_tree(c->p.state);
-	engine_name_release(o, jstr(c->rec, "name"));
-	unlink(rec);
-	rm_tree(c->p.dir);
-	return 0;
+	if (ret == 0) {
+		rm_tree(c->p.state);
+		engine_name_release(o, jstr(c->rec, "name"));
+		unlink(rec);
+		rm_tree(c->p.dir);
+	}
+	engine_ctr_unlock(c);
+	/* That deletion may still be running (cgroups): it is done when the shim is gone. */
+	if (ret == 0 && shim_pid > 0)
+		engine_wait_pid(shim_pid, 10000);
+	return ret;
 }
-

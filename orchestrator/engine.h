@@ -44,6 +44,7 @@ struct engine_ctr {
 	char id[ENGINE_ID_LEN + 1];
 	json_t *rec; /* container.json */
 	struct engine_paths p;
+	int lock_fd; /* engine_ctr_lock() held by this process, or -1 */
 };
 
 enum engine_status { ENGINE_CREATED, ENGINE_RUNNING, ENGINE_EXITED, ENGINE_STOPPED_UNKNOWN };
@@ -76,8 +77,12 @@ int engine_ctr_save(struct engine_ctr *c, berth_error_t *err);
 /* The status from the shim's files (and whether the shim is still alive). */
 void engine_ctr_state(struct engine_ctr *c, struct engine_state *st);
 const char *engine_status_name(enum engine_status s);
-/* Exclusive lock on the container (released when the fd is closed). */
+/* Exclusive lock on the container, kept in c->lock_fd (released by engine_ctr_free/remove). */
 int engine_ctr_lock(struct engine_ctr *c, berth_error_t *err);
+/* Wait until the container is no longer running (exit file or shim gone); false on timeout. */
+bool engine_wait_stopped(struct engine_ctr *c, int timeout_ms);
+/* Wait for a process that is not our child to end; false on timeout. */
+bool engine_wait_pid(pid_t pid, int timeout_ms);
 
 /* Reserve name for id; -EEXIST naming the container that has it. */
 int engine_name_reserve(struct berthctl_opts *o, const char *name, const char *id,

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,7 +28,8 @@ static void usage(FILE *f)
 	      "\n"
 	      "  --bundle DIR          OCI bundle of the container\n"
 	      "  --state-dir DIR       where the shim keeps attach, exit, status, pid\n"
-	      "  --runtime PATH        OCI runtime binary (default: berth next to berth-shim)\n"
+	      "  --runtime PATH        OCI runtime binary (default: berth next to berth-shim);\n"
+	      "                        `builtin`: libberth inside the shim, no runtime binary\n"
 	      "  --runtime-root DIR    the runtime's --root\n"
 	      "  --log-path FILE       CRI log file (default: STATE-DIR/ctr.log)\n"
 	      "  --log-max-size BYTES  rotate the log at this size (default: never)\n"
@@ -37,6 +39,8 @@ static void usage(FILE *f)
 	      "  --restart POLICY      no, on-failure[:N] or always\n"
 	      "  --exit-command PATH   run PATH after the container's final exit\n"
 	      "  --exit-command-arg A  an argument for it (repeatable)\n"
+	      "  --exit-command-lock FILE  first wait for an exclusive flock on FILE; skip the\n"
+	      "                        command when FILE is gone (its holder did the work)\n"
 	      "  --sync-fd N           write \"ok PID\" or \"error MESSAGE\" there once started\n"
 	      "  --foreground          do not detach\n"
 	      "  --attach-first        create, report, and start once a client attached\n",
@@ -91,7 +95,7 @@ static int parse_args(int argc, char **argv, struct shim_opts *o, char **exit_ar
 		      berth_error_t *err)
 {
 	enum { OPT_BUNDLE = 256, OPT_STATE, OPT_RUNTIME, OPT_RROOT, OPT_LOG, OPT_LOGMAX, OPT_LOGFILES, OPT_RESTART,
-	       OPT_EXIT, OPT_EXITARG, OPT_SYNC, OPT_FG, OPT_ATTACH_FIRST };
+	       OPT_EXIT, OPT_EXITARG, OPT_EXITLOCK, OPT_SYNC, OPT_FG, OPT_ATTACH_FIRST };
 	static const struct option longopts[] = {
 		{ "bundle", required_argument, NULL, OPT_BUNDLE },
 		{ "state-dir", required_argument, NULL, OPT_STATE },
@@ -105,6 +109,7 @@ static int parse_args(int argc, char **argv, struct shim_opts *o, char **exit_ar
 		{ "restart", required_argument, NULL, OPT_RESTART },
 		{ "exit-command", required_argument, NULL, OPT_EXIT },
 		{ "exit-command-arg", required_argument, NULL, OPT_EXITARG },
+		{ "exit-command-lock", required_argument, NULL, OPT_EXITLOCK },
 		{ "sync-fd", required_argument, NULL, OPT_SYNC },
 		{ "foreground", no_argument, NULL, OPT_FG },
 		{ "attach-first", no_argument, NULL, OPT_ATTACH_FIRST },
@@ -164,6 +169,9 @@ static int parse_args(int argc, char **argv, struct shim_opts *o, char **exit_ar
 			if (nexit >= MAX_EXIT_ARGS)
 				return berth_error(err, E2BIG, "too many --exit-command-arg");
 			exit_argv[nexit++] = optarg;
+			break;
+		case OPT_EXITLOCK:
+			o->exit_command_lock = optarg;
 			break;
 		case OPT_SYNC:
 			o->sync_fd = (int)strtol(optarg, &end, 10);
@@ -229,6 +237,8 @@ static int validate(struct shim_opts *o, berth_error_t *err)
 		return berth_error_errno(err, e, "bundle `%s`: config.json", o->bundle);
 	}
 	free(p);
+	if (o->runtime && strcmp(o->runtime, SHIM_RUNTIME_BUILTIN) == 0)
+		goto runtime_ok;
 	if (o->runtime == NULL)
 		o->runtime = default_runtime();
 	if (o->runtime == NULL || access(o->runtime, X_OK) < 0)
@@ -236,6 +246,7 @@ static int validate(struct shim_opts *o, berth_error_t *err)
 					 o->runtime ? o->runtime : "berth");
 	if (absolutize(&o->runtime, "runtime", true, err) < 0)
 		return -1;
+runtime_ok:
 	if (o->runtime_root && absolutize(&o->runtime_root, "runtime root", false, err) < 0)
 		return -1;
 	if (o->log_path == NULL) {
@@ -283,9 +294,37 @@ static int detach(struct shim_opts *o, berth_error_t *err)
 	return 0;
 }
 
-static void run_exit_command(char **argv)
+/*
+ * Whoever holds the lock (a foreground `berthctl run --rm`) is doing the
+ * exit command's work itself; once it lets go, a lock file that has been
+ * unlinked means the work is done.  If that caller died, the file is still
+ * there and the command runs.
+ */
+static bool exit_command_needed(const char *lock)
 {
-	pid_t pid = fork();
+	struct stat sb;
+	int fd;
+	bool needed;
+
+	if (lock == NULL)
+		return true;
+	fd = open(lock, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return errno != ENOENT;
+	while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
+		;
+	needed = fstat(fd, &sb) < 0 || sb.st_nlink > 0;
+	close(fd);
+	return needed;
+}
+
+static void run_exit_command(char **argv, const char *lock)
+{
+	pid_t pid;
+
+	if (!exit_command_needed(lock))
+		return;
+	pid = fork();
 
 	if (pid == 0) {
 		sigset_t none;
@@ -334,6 +373,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (o.exit_command)
-		run_exit_command(o.exit_command);
+		run_exit_command(o.exit_command, o.exit_command_lock);
 	return 0;
 }

@@ -121,6 +121,14 @@ static void child_exec(struct shim_rt_call *call, int errw)
 	er = fcntl(er, F_DUPFD_CLOEXEC, 3);
 	if (in < 0 || out < 0 || er < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(er, 2) < 0)
 		_exit(126);
+	if (strcmp(call->argv[0], SHIM_RUNTIME_BUILTIN) == 0) {
+		int argc = 0;
+		/* no exec closes the shim's descriptors for us */
+		syscall(SYS_close_range, 3, ~0U, 0);
+		while (call->argv[argc])
+			argc++;
+		_exit(shim_builtin_runtime(argc, call->argv));
+	}
 	execv(call->argv[0], call->argv);
 	dprintf(2, "berth-shim: exec `%s`: %s\n", call->argv[0], strerror(errno));
 	_exit(127);

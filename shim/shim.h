@@ -25,6 +25,7 @@ struct shim_opts {
 	enum shim_restart restart;
 	int restart_max; /* on-failure:N; 0 = unlimited */
 	char **exit_command; /* argv run after the final exit, or NULL */
+	const char *exit_command_lock; /* run it only if this file outlives a flock on it */
 	int sync_fd;
 	bool foreground;
 	bool attach_first; /* start only once a client has attached (or after 30 s) */
@@ -63,6 +64,11 @@ struct shim_rt_call {
 	int status;                /* out: wait status */
 	char msg[1024];            /* out: last line the runtime wrote to its stderr */
 };
+
+/* The runtime CLI (argv[0] ignored) run in this process through libberth; its exit status. */
+int shim_builtin_runtime(int argc, char **argv);
+/* --runtime builtin: libberth in a forked child instead of an exec'd runtime binary. */
+#define SHIM_RUNTIME_BUILTIN "builtin"
 
 /* Run the runtime to completion (receiving the console fd when asked). */
 void shim_last_error_line(char *msg, size_t size, const char *buf, size_t n);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -85,6 +86,7 @@ struct shim {
 	struct client *clients;
 	int exec_seq, nexecs;
 	bool running, done;
+	bool trim; /* an exec session came or went: shim_trim_text() once idle */
 	int restarts, backoff_step, dirfd;
 	struct timespec started;
 	char memcg_file[PATH_MAX];
@@ -723,8 +725,18 @@ static void container_exited(struct shim *s, int status)
 	session_drain(s, &s->ctr);
 	session_close_fds(s, &s->ctr);
 	s->running = false;
+	if (!should_restart(s, code)) {
+		/*
+		 * The exit status first: callers waiting for it go on with their
+		 * own teardown while the runtime's state is deleted.  Whoever must
+		 * know that the cgroup is gone waits for the shim to exit.
+		 */
+		finish(s, code, sig, oom);
+		rt_delete(s);
+		return;
+	}
 	rt_delete(s);
-	if (should_restart(s, code)) {
+	{
 		/* 100 ms doubling to 12.8 s; a run longer than 10 s starts the back-off over */
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec - s->started.tv_sec > 10)
@@ -734,9 +746,7 @@ static void container_exited(struct shim *s, int status)
 		struct itimerspec its = { .it_value = { ms / 1000, (ms % 1000) * 1000000L } };
 		timerfd_settime(s->timer_fd, 0, &its, NULL);
 		write_status(s, "restarting");
-		return;
 	}
-	finish(s, code, sig, oom);
 }
 
 static void restart_container(struct shim *s)
@@ -786,6 +796,7 @@ static void start_exec(struct shim *s, struct client *c, const char *args)
 	ss->next = s->execs;
 	s->execs = ss;
 	s->nexecs++;
+	s->trim = true;
 	c->exec = ss;
 	c->mode = CLIENT_EXEC;
 	char pid[16];
@@ -985,6 +996,7 @@ static void exec_exited(struct shim *s, struct session *ss, int status)
 	}
 	/* freed after this round of events, which may still name it */
 	ss->dead = true;
+	s->trim = true;
 }
 
 static void sweep_sessions(struct shim *s)
@@ -1154,6 +1166,25 @@ static void loop_once(struct shim *s, int timeout)
 	update_pauses(s);
 }
 
+/*
+ * The shim's binary carries libberth for its forked runtime children; the
+ * kernel maps file pages around every fault (64 KiB), so the start-up path
+ * leaves most of the text mapped in the long-lived parent.  Unmapping it from
+ * our page tables (the pages stay in the page cache, shared) lets the idle
+ * loop map back only what it runs.
+ */
+extern char __executable_start[], etext[];
+
+static void shim_trim_text(void)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uintptr_t start = (uintptr_t)__executable_start & ~(uintptr_t)(pg - 1);
+	uintptr_t end = ((uintptr_t)etext + (uintptr_t)pg - 1) & ~(uintptr_t)(pg - 1);
+
+	if (end > start)
+		madvise((void *)start, end - start, MADV_DONTNEED);
+}
+
 static bool someone_attached(struct shim *s)
 {
 	for (struct client *c = s->clients; c; c = c->next)
@@ -1192,7 +1223,12 @@ int shim_supervise(struct shim_opts *o, berth_error_t *err)
 		}
 	}
 
+	shim_trim_text();
 	while (!s.done || s.clients) {
+		if (s.trim) {
+			shim_trim_text();
+			s.trim = false;
+		}
 		if (s.done) {
 			/* readers that do not read the final frames are not waited for */
 			struct epoll_event ev;

@@ -2,12 +2,16 @@
 # berthctl, the daemonless engine, end to end: run/exec/logs/stop/rm, the
 # network and port mappings, volumes, OOM, a killed berthctl, 50 containers at
 # once, and every bad input of the issue (podman's exit code, one message,
-# nothing left behind).  ENGINE_RUNTIME picks the OCI runtime (default berth;
-# ENGINE_RUNTIME=runc, the reference, passes too).
+# nothing left behind).  ENGINE_RUNTIME picks an OCI runtime binary for the
+# shim (default: none, libberth inside the shim; ENGINE_RUNTIME=$BUILD/bin/berth
+# or runc, the reference, pass too).
 . "$(dirname "$0")/../lib/tap.sh"
 need_root
-RT=${ENGINE_RUNTIME:-$BERTH}
-[ -x "$RT" ] || skip_all "no OCI runtime at $RT"
+RTOPT=()
+if [ -n "${ENGINE_RUNTIME:-}" ]; then
+	[ -x "$ENGINE_RUNTIME" ] || skip_all "no OCI runtime at $ENGINE_RUNTIME"
+	RTOPT=(--runtime "$ENGINE_RUNTIME")
+fi
 plan 65
 
 T=$(tap_tmpdir)
@@ -20,7 +24,7 @@ cat > "$T/cni/10-berth.conflist" <<J
   "ipam": {"type": "berth-ipam", "ranges": [[{"subnet": "$NET.0/24"}]], "dataDir": "$T/ipam"}},
  {"type": "portmap", "capabilities": {"portMappings": true}}]}
 J
-B() { "$BUILD/bin/berthctl" --root "$T/root" --runroot "$T/run" --runtime "$RT" --cni-config-dir "$T/cni" "$@"; }
+B() { "$BUILD/bin/berthctl" --root "$T/root" --runroot "$T/run" "${RTOPT[@]}" --cni-config-dir "$T/cni" "$@"; }
 defer "ip link del $BR"
 defer 'for c in $(B ps -aq); do B rm -f $c; done'
 

@@ -10,7 +10,7 @@ RT=${SHIM_RUNTIME:-$BERTH}
 [ -x "$RT" ] || skip_all "no OCI runtime at $RT"
 SHIM=$BUILD/bin/berth-shim
 CLIENT=$BERTH_TOP/tests/shim/shimclient.pl
-plan 34
+plan 43
 
 T=$(tap_tmpdir)
 RROOT=$T/rt
@@ -156,6 +156,42 @@ shim rs --restart on-failure:2 >/dev/null
 wait_exit rs
 is "$(field rs restarts):$(grep -c ' F run$' "$T/rs.st/ctr.log")" "2:3" "on-failure:2 restarts twice, then stops"
 is "$(field rs exit_code)" 1 "the last exit code is recorded"
+
+# --- --runtime builtin: libberth in the shim's forked children, no runtime binary
+bundle bi sh -c 'echo via-libberth; exit 4'
+r=$(shim bi --runtime builtin)
+like "$r" '^ok [0-9]+$' "builtin runtime: the container starts"
+wait_exit bi
+is "$(field bi exit_code):$(cri_text "$T/bi.st/ctr.log")" "4:via-libberth" \
+	"builtin runtime: exit code and output"
+sleep 0.3
+ok "builtin runtime: the runtime state is deleted after the exit" test ! -e "$RROOT/bt-eng-bi-$$"
+ok "builtin runtime: the cgroup is gone" test ! -e "/sys/fs/cgroup/pids/bt-eng-bi-$$"
+bundle bnf /no/such/binary
+r=$(shim bnf --runtime builtin)
+like "$r" '^error .*/no/such/binary.*([Nn]o such file|not found)' \
+	"builtin runtime: a command that is not there, one error naming it"
+ok "builtin runtime: nothing left of the failed container" test ! -e "$RROOT/bt-eng-bnf-$$"
+
+# --- --exit-command-lock: skipped when the lock holder removed the file, run otherwise
+bundle el true
+touch "$T/el.lock"
+flock "$T/el.lock" sh -c "sleep 1; rm '$T/el.lock'" &
+holder=$!
+defer "kill $holder 2>/dev/null"
+sleep 0.1
+shim el --exit-command /bin/touch --exit-command-arg "$T/el.ran" --exit-command-lock "$T/el.lock" >/dev/null
+wait_exit el
+ok "exit-command-lock: the shim waits while the lock is held" test ! -e "$T/el.ran"
+wait $holder
+sleep 0.3
+ok "exit-command-lock: a removed lock file means the command is not needed" test ! -e "$T/el.ran"
+bundle el2 true
+touch "$T/el2.lock"
+shim el2 --exit-command /bin/touch --exit-command-arg "$T/el2.ran" --exit-command-lock "$T/el2.lock" >/dev/null
+wait_exit el2
+for i in $(seq 40); do [ -e "$T/el2.ran" ] && break; sleep 0.05; done
+ok "exit-command-lock: a lock file still there means the command runs" test -e "$T/el2.ran"
 
 # --- bad input
 bundle nf /no/such/binary
