@@ -1209,6 +1209,135 @@ static int dump_sigactions(struct dproc *p, struct cr_img *img, berth_error_t *e
 	return 0;
 }
 
+/* Numbers of a status field ("Uid:", "Groups:") in base, at most max of them. */
+static int status_numbers(pid_t pid, const char *key, int base, uint64_t *out, int max, int *n,
+			  berth_error_t *err)
+{
+	char v[512], *s = v, *end;
+
+	if (status_field(pid, key, v, sizeof(v), err) < 0)
+		return -1;
+	for (*n = 0; *n < max; (*n)++) {
+		unsigned long long x = strtoull(s, &end, base);
+
+		if (end == s)
+			break;
+		out[*n] = x;
+		s = end;
+	}
+	return 0;
+}
+
+/*
+ * Credentials of the leader (berth restores them on every thread): ids,
+ * groups, capability sets, no_new_privs and the seccomp filters, oldest last.
+ */
+static int dump_creds(struct dproc *p, struct cr_img *img, berth_error_t *err)
+{
+	static const char *const caps[] = { "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb" };
+	uint64_t ids[4], groups[64], v[1];
+	uint64_t *capv[5];
+	struct cr_r_creds cr;
+	uint32_t g32[64];
+	int n;
+
+	memset(&cr, 0, sizeof(cr));
+	capv[0] = &cr.cap_inh, capv[1] = &cr.cap_prm, capv[2] = &cr.cap_eff;
+	capv[3] = &cr.cap_bnd, capv[4] = &cr.cap_amb;
+	if (status_numbers(p->pid, "Uid", 10, ids, 4, &n, err) < 0 || n != 4)
+		return n != 4 ? berth_error(err, EINVAL, "process %d: Uid in status", p->vpid) : -1;
+	for (int i = 0; i < 4; i++)
+		cr.uid[i] = (uint32_t)ids[i];
+	if (status_numbers(p->pid, "Gid", 10, ids, 4, &n, err) < 0 || n != 4)
+		return n != 4 ? berth_error(err, EINVAL, "process %d: Gid in status", p->vpid) : -1;
+	for (int i = 0; i < 4; i++)
+		cr.gid[i] = (uint32_t)ids[i];
+	if (status_numbers(p->pid, "Groups", 10, groups, 64, &n, err) < 0)
+		return -1;
+	if (n == 64)
+		return berth_error(err, ENOTSUP, "process %d: more than 63 supplementary groups",
+				   p->vpid);
+	cr.ngroups = (uint32_t)n;
+	for (int i = 0; i < n; i++)
+		g32[i] = (uint32_t)groups[i];
+	for (int i = 0; i < 5; i++) {
+		if (status_numbers(p->pid, caps[i], 16, capv[i], 1, &n, err) < 0)
+			return -1;
+	}
+	if (status_numbers(p->pid, "NoNewPrivs", 10, v, 1, &n, err) < 0)
+		return -1;
+	cr.no_new_privs = (uint32_t)v[0];
+	if (status_numbers(p->pid, "Seccomp", 10, v, 1, &n, err) < 0)
+		return -1;
+	cr.seccomp = (uint32_t)v[0];
+	if (cr.seccomp == 1)
+		return berth_error(err, ENOTSUP, "process %d: seccomp strict mode: unsupported resource",
+				   p->vpid);
+	if (cr_img_write(img, CR_REC_CREDS, &cr, sizeof(cr), g32, cr.ngroups * 4, err) < 0)
+		return -1;
+	for (uint32_t i = 0; cr.seccomp == 2; i++) {
+		struct cr_r_seccomp h = { i, 0 };
+		cleanup_free void *insns = NULL;
+		long len = ptrace(PTRACE_SECCOMP_GET_FILTER, p->threads[0].tid, i, NULL);
+
+		if (len < 0 && errno == ENOENT)
+			break;
+		if (len <= 0 || len > 4096)
+			return berth_error_errno(err, len < 0 ? errno : EINVAL,
+						 "process %d: seccomp filter %u", p->vpid, i);
+		insns = calloc((size_t)len, 8);
+		if (insns == NULL ||
+		    ptrace(PTRACE_SECCOMP_GET_FILTER, p->threads[0].tid, i, insns) != len)
+			return berth_error_errno(err, insns ? errno : ENOMEM,
+						 "process %d: seccomp filter %u", p->vpid, i);
+		h.len = (uint32_t)len;
+		if (cr_img_write(img, CR_REC_SECCOMP, &h, sizeof(h), insns, (size_t)len * 8, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The 16 resource limits, in RLIMIT_* order, from /proc/PID/limits: prlimit()
+ * on a process of another user needs CAP_SYS_RESOURCE, which berth may lack.
+ */
+static int read_limits(struct dproc *p, uint64_t rlim[16][2], berth_error_t *err)
+{
+	char path[64], line[256];
+	cleanup_fclose FILE *f = NULL;
+	int r = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/limits", p->pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return berth_error_errno(err, errno, "process %d: limits", p->vpid);
+	while (r < 16 && fgets(line, sizeof(line), f)) {
+		char *s = line + 26, *end; /* the values start at column 26 */
+
+		if (r < 0) {
+			r = 0; /* the heading */
+			continue;
+		}
+		for (int k = 0; k < 2; k++) {
+			s += strspn(s, " ");
+			if (strncmp(s, "unlimited", 9) == 0) {
+				rlim[r][k] = RLIM_INFINITY;
+				s += 9;
+				continue;
+			}
+			rlim[r][k] = strtoull(s, &end, 10);
+			if (end == s)
+				return berth_error(err, EINVAL, "process %d: limits: bad line `%.40s`",
+						   p->vpid, line);
+			s = end;
+		}
+		r++;
+	}
+	if (r < 16)
+		return berth_error(err, EINVAL, "process %d: limits: %d of 16", p->vpid, r);
+	return 0;
+}
+
 static int dump_task(struct dproc *p, struct cr_img *img, berth_error_t *err)
 {
 	unsigned long long f[53];
@@ -1243,14 +1372,8 @@ static int dump_task(struct dproc *p, struct cr_img *img, berth_error_t *err)
 	if (berth_read_file(path, &pers, &len, err) < 0)
 		return -1;
 	t.personality = strtoul(pers, NULL, 16);
-	for (int r = 0; r < 16; r++) {
-		struct rlimit rl;
-
-		if (prlimit(p->pid, r, NULL, &rl) < 0)
-			return berth_error_errno(err, errno, "process %d: limits", p->vpid);
-		t.rlim[r][0] = rl.rlim_cur;
-		t.rlim[r][1] = rl.rlim_max;
-	}
+	if (read_limits(p, t.rlim, err) < 0)
+		return -1;
 	if (cr_img_write(img, CR_REC_TASK, &t, sizeof(t), NULL, 0, err) < 0)
 		return -1;
 	for (int i = CR_PATH_CWD; i <= CR_PATH_ROOT; i++) {
@@ -1352,7 +1475,8 @@ static int dump_proc(struct dctx *c, struct dproc *p, berth_error_t *err)
 	snprintf(name, sizeof(name), "core-%d.img", p->vpid);
 	if (cr_img_create(&core, c->dirfd, name, CR_KIND_CORE, err) < 0)
 		goto out_core;
-	if (dump_task(p, &core, err) < 0 || dump_threads(p, &core, err) < 0 ||
+	if (dump_task(p, &core, err) < 0 || dump_creds(p, &core, err) < 0 ||
+	    dump_threads(p, &core, err) < 0 ||
 	    dump_sigactions(p, &core, err) < 0 || dump_fds(c, p, &core, err) < 0 ||
 	    dump_mm(c, p, v, nv, &core, err) < 0)
 		goto out_core;

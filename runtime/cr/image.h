@@ -45,6 +45,8 @@ enum cr_rec_type {
 	CR_REC_PATH = 14,
 	CR_REC_FILE_PARAMS = 15,
 	CR_REC_EPOLL_TFD = 16,
+	CR_REC_CREDS = 17,
+	CR_REC_SECCOMP = 18,
 };
 
 struct cr_img_header {

@@ -35,6 +35,19 @@ struct cr_r_task {
 	uint64_t rlim[16][2]; /* RLIMIT_*: soft, hard */
 };
 
+struct cr_r_creds { /* + uint32_t groups[ngroups] */
+	uint32_t uid[4], gid[4]; /* real, effective, saved, filesystem */
+	uint64_t cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;
+	uint32_t no_new_privs;
+	uint32_t seccomp; /* 0 none, 2 filters (SECCOMP records follow); strict mode is refused */
+	uint32_t ngroups, pad;
+};
+
+struct cr_r_seccomp { /* + struct sock_filter[len] */
+	uint32_t index; /* 0: the filter installed last */
+	uint32_t len;
+};
+
 enum { CR_PATH_CWD = 1, CR_PATH_EXE = 2, CR_PATH_ROOT = 3 };
 struct cr_r_path { /* + NUL-terminated path */
 	uint32_t tag, pad;

@@ -62,6 +62,7 @@
 #define D_TIDS       0x1200
 #define D_PATH       0x2000
 #define D_AUXV       0x4000
+#define D_FILTER     0x6000 /* a seccomp filter: up to 4096 instructions */
 #define RESTORE_OPTS (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | \
 		      PTRACE_O_EXITKILL)
 
@@ -98,6 +99,12 @@ struct rproc {
 	int nsigs;
 	struct rvma *vmas;
 	int nvmas;
+	struct cr_r_creds creds;
+	uint32_t *groups;
+	bool has_creds;
+	struct cr_r_seccomp *filters; /* filters[i].len instructions at filter_data[i] */
+	void **filter_data;
+	int nfilters;
 	struct cr_r_fd *fds;
 	int nfds;
 	pid_t pid; /* in our namespace, once created */
@@ -314,6 +321,37 @@ static int core_record(struct rproc *rp, const struct cr_rec_header *h, void *p,
 			return berth_error(err, EBADMSG, "bad mapping record");
 		break;
 	}
+	case CR_REC_CREDS:
+		memcpy(&rp->creds, p, sizeof(rp->creds));
+		if (rp->creds.ngroups > 64 ||
+		    h->len != sizeof(rp->creds) + rp->creds.ngroups * 4 ||
+		    (rp->creds.seccomp != 0 && rp->creds.seccomp != 2))
+			return berth_error(err, EBADMSG, "bad credentials record");
+		free(rp->groups);
+		rp->groups = malloc(rp->creds.ngroups * 4 + 4);
+		if (rp->groups == NULL)
+			return berth_error_errno(err, ENOMEM, "groups");
+		memcpy(rp->groups, (char *)p + sizeof(rp->creds), rp->creds.ngroups * 4);
+		rp->has_creds = true;
+		break;
+	case CR_REC_SECCOMP: {
+		struct cr_r_seccomp *f = p;
+		void **d;
+
+		if (f->len == 0 || f->len > 4096 || h->len != sizeof(*f) + (uint64_t)f->len * 8 ||
+		    f->index != (uint32_t)rp->nfilters)
+			return berth_error(err, EBADMSG, "bad seccomp filter record");
+		d = realloc(rp->filter_data, (rp->nfilters + 1) * sizeof(*d));
+		if (d == NULL)
+			return berth_error_errno(err, ENOMEM, "seccomp");
+		rp->filter_data = d;
+		d[rp->nfilters] = malloc((size_t)f->len * 8);
+		if (d[rp->nfilters] == NULL)
+			return berth_error_errno(err, ENOMEM, "seccomp");
+		memcpy(d[rp->nfilters], (char *)p + sizeof(*f), (size_t)f->len * 8);
+		*GROW(rp->filters, rp->nfilters, err, "seccomp") = *f;
+		break;
+	}
 	case CR_REC_FD: {
 		struct cr_r_fd *f = GROW(rp->fds, rp->nfds, err, "fds");
 
@@ -345,6 +383,10 @@ static size_t min_len(uint32_t type)
 		return sizeof(struct cr_r_vma);
 	case CR_REC_FD:
 		return sizeof(struct cr_r_fd);
+	case CR_REC_CREDS:
+		return sizeof(struct cr_r_creds);
+	case CR_REC_SECCOMP:
+		return sizeof(struct cr_r_seccomp);
 	}
 	return 0;
 }
@@ -1425,6 +1467,95 @@ static int restore_signals(struct rctx *c, struct rproc *rp, berth_error_t *err)
 	return 0;
 }
 
+/* The thread's seccomp filters, oldest first (the saved index 0 is the newest). */
+static int install_filters(struct rctx *c, struct rproc *rp, struct rthread *t,
+			   berth_error_t *err)
+{
+	for (int i = rp->nfilters - 1; i >= 0; i--) {
+		struct {
+			uint16_t len, pad[3];
+			uint64_t filter;
+		} prog = { (uint16_t)rp->filters[i].len, { 0 }, c->tramp + D_FILTER };
+
+		if (put(c, rp->pid, D_FILTER, rp->filter_data[i], (size_t)prog.len * 8, err) < 0 ||
+		    put(c, rp->pid, D_ARGS, &prog, sizeof(prog), err) < 0)
+			return -1;
+		if (RSYS(c, t, SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, 0,
+			 c->tramp + D_ARGS) < 0)
+			return berth_error_wrap(err, "thread %u: seccomp filter %d", t->r.tid, i);
+	}
+	return 0;
+}
+
+/*
+ * Credentials, in the order the runtime applies them to a container's
+ * program: bounding set, filters (before the ids when no_new_privs is off:
+ * loading them needs CAP_SYS_ADMIN then), groups and ids with the
+ * capabilities kept, the capability sets, ambient ones, no_new_privs,
+ * filters.  Per thread: credentials belong to threads.
+ */
+static int restore_creds(struct rctx *c, struct rproc *rp, struct rthread *t, int last_cap,
+			 berth_error_t *err)
+{
+	struct cr_r_creds *cr = &rp->creds;
+	struct {
+		uint32_t version;
+		int pid;
+		struct {
+			uint32_t eff, prm, inh;
+		} d[2];
+	} caps = { 0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0,
+		   { { (uint32_t)cr->cap_eff, (uint32_t)cr->cap_prm, (uint32_t)cr->cap_inh },
+		     { (uint32_t)(cr->cap_eff >> 32), (uint32_t)(cr->cap_prm >> 32),
+		       (uint32_t)(cr->cap_inh >> 32) } } };
+	long ret = 0;
+
+	for (int cap = 0; cap <= last_cap; cap++)
+		if (!(cr->cap_bnd & (1ULL << cap)) &&
+		    RSYS(c, t, SYS_prctl, PR_CAPBSET_DROP, cap) < 0)
+			return berth_error_wrap(err, "thread %u: bounding set", t->r.tid);
+	if (cr->seccomp == 2 && !cr->no_new_privs && install_filters(c, rp, t, err) < 0)
+		return -1;
+	if (put(c, rp->pid, D_ARGS, rp->groups, cr->ngroups * 4, err) < 0 ||
+	    put(c, rp->pid, D_TIDS, &caps, sizeof(caps), err) < 0)
+		return -1;
+	/* A user namespace may deny setgroups; the ids are what matters then. */
+	if (rsys(c, t, SYS_setgroups, cr->ngroups, c->tramp + D_ARGS, 0, 0, 0, 0, &ret, err) < 0 ||
+	    (ret < 0 && ret != -EPERM))
+		return berth_error_errno(err, ret < 0 ? (int)-ret : EIO, "thread %u: groups",
+					 t->r.tid);
+	if (RSYS(c, t, SYS_prctl, PR_SET_KEEPCAPS, 1) < 0 ||
+	    RSYS(c, t, SYS_setresgid, cr->gid[0], cr->gid[1], cr->gid[2]) < 0 ||
+	    RSYS(c, t, SYS_setfsgid, cr->gid[3]) < 0 ||
+	    RSYS(c, t, SYS_setresuid, cr->uid[0], cr->uid[1], cr->uid[2]) < 0 ||
+	    RSYS(c, t, SYS_setfsuid, cr->uid[3]) < 0 ||
+	    RSYS(c, t, SYS_capset, c->tramp + D_TIDS, c->tramp + D_TIDS + 8) < 0 ||
+	    RSYS(c, t, SYS_prctl, PR_SET_KEEPCAPS, 0) < 0)
+		return berth_error_wrap(err, "thread %u: credentials", t->r.tid);
+	for (int cap = 0; cap <= last_cap; cap++)
+		if ((cr->cap_amb & (1ULL << cap)) &&
+		    RSYS(c, t, SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap) < 0)
+			return berth_error_wrap(err, "thread %u: ambient capabilities", t->r.tid);
+	if (cr->no_new_privs && RSYS(c, t, SYS_prctl, PR_SET_NO_NEW_PRIVS, 1) < 0)
+		return berth_error_wrap(err, "thread %u: no_new_privs", t->r.tid);
+	if (cr->seccomp == 2 && cr->no_new_privs && install_filters(c, rp, t, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int last_cap(void)
+{
+	cleanup_free char *s = NULL;
+	size_t len;
+	berth_error_t e = NULL;
+	int v = 40;
+
+	if (berth_read_file("/proc/sys/kernel/cap_last_cap", &s, &len, &e) == 0)
+		v = atoi(s);
+	berth_error_release(&e);
+	return v > 0 && v < 64 ? v : 40;
+}
+
 static int finish_proc(struct rctx *c, struct rproc *rp, berth_error_t *err)
 {
 	if (RSYS(c, &rp->threads[0], SYS_munmap, c->tramp, TRAMP_SIZE) < 0)
@@ -1455,7 +1586,16 @@ static int restore_proc(struct rctx *c, struct rproc *rp, berth_error_t *err)
 	for (int i = 0; i < rp->nthreads; i++)
 		if (restore_thread(c, rp, &rp->threads[i], err) < 0)
 			return -1;
-	if (restore_signals(c, rp, err) < 0 || finish_proc(c, rp, err) < 0)
+	if (restore_signals(c, rp, err) < 0)
+		return -1;
+	if (rp->has_creds) {
+		int lc = last_cap();
+
+		for (int i = 0; i < rp->nthreads; i++)
+			if (restore_creds(c, rp, &rp->threads[i], lc, err) < 0)
+				return -1;
+	}
+	if (finish_proc(c, rp, err) < 0)
 		return -1;
 	return 0;
 }
@@ -1492,6 +1632,11 @@ static void ctx_free(struct rctx *c)
 		free(rp->sigs);
 		free(rp->vmas);
 		free(rp->fds);
+		free(rp->groups);
+		for (int f = 0; f < rp->nfilters; f++)
+			free(rp->filter_data[f]);
+		free(rp->filter_data);
+		free(rp->filters);
 	}
 	free(c->procs);
 	for (int i = 0; i < c->nfiles; i++) {

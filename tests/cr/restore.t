@@ -4,17 +4,18 @@
 # namespace again, counting on from its value, in the container's cgroup with
 # its memory limit; state, kill and delete work on it.  Restore again from the
 # same image, into a new ID, and next to a still running original
-# (--leave-running).
+# (--leave-running).  A non-root user with capabilities and a seccomp filter
+# gets them back.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/bundle.sh"
 . "$(dirname "$0")/wait.sh"
 need_root
-plan 26
+plan 30
 
 T=$(tap_tmpdir)
 R=$T/root
 id=bt-cr-rst
-for n in $id $id-new $id-orig $id-copy $id-sh; do defer "'$BERTH' --root '$R' delete -f $n"; done
+for n in $id $id-new $id-orig $id-copy $id-sh $id-cred; do defer "'$BERTH' --root '$R' delete -f $n"; done
 
 B() { "$BERTH" --root "$R" "$@"; }
 nspid() { awk '/^NSpid:/ { print $NF }' "/proc/$1/status"; }
@@ -92,3 +93,21 @@ n3=$(wc -l <"$T/log3")
 ok "restore it" B restore -d --image-path "$T/img3" $id-sh
 wait_lines "$T/log3" $((n3 + 10))
 ok "it counts on without a gap or a repeat, as pid 1" awk '{ if ($1 != 1 || $2 != NR) exit 1 }' "$T/log3"
+
+# Credentials: user, groups, capabilities, no_new_privs off, a seccomp filter.
+cp -a "$T/b" "$T/b4"
+jq '.process.user = {uid: 1000, gid: 1001, additionalGids: [1002, 1003]} |
+	.linux.cgroupsPath = "/bt-cr-rst-cred" | .process.noNewPrivileges = false |
+	.process.capabilities.bounding += ["CAP_CHOWN"] | .process.capabilities.permitted += ["CAP_CHOWN"] |
+	.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_X86_64"],
+		syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO"}]}' \
+	"$T/b/config.json" >"$T/b4/config.json"
+(cd "$T/b4" && B run -d $id-cred </dev/null >"$T/log4" 2>&1)
+wait_lines "$T/log4" 3
+creds() { grep -E '^(Uid|Gid|Groups|Cap[A-Za-z]+|NoNewPrivs|Seccomp|Seccomp_filters):' "/proc/$1/status"; }
+before=$(creds "$(B state $id-cred | jq .pid)")
+ok "checkpoint a container of user 1000 with a seccomp filter" B checkpoint --image-path "$T/img4" $id-cred
+ok "restore it" B restore -d --image-path "$T/img4" $id-cred
+after=$(creds "$(B state $id-cred | jq .pid)")
+is "$after" "$before" "ids, groups, capability sets, no_new_privs and seccomp as before"
+is "$(echo "$after" | awk '/^Seccomp/ { printf "%s ", $2 }')" "2 1 " "one seccomp filter in filter mode"
