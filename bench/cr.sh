@@ -3,7 +3,9 @@
 #  1. a process with MIB (default 1024) MiB of touched anonymous memory is
 #     checkpointed into a tmpfs and restored from it (3 rounds; GB/s of
 #     page data each way, best and median, and the whole command's wall time);
-#  2. the frozen time of `--leave-running` for a 256 MiB process (median of 5).
+#  2. the frozen time of `--leave-running` for a 256 MiB process (median of 5);
+#  3. `berth checkpoint` and `berth restore -d` of a small container (the
+#     counter as its init; whole commands, median of 5).
 # The peer, CRIU, does not start on this kernel (6.18: its vDSO handling
 # fails), so there is no ratio; the target is >= 2 GB/s each way.
 # Needs root.  Runs inside a private pid namespace so saved pids are free.
@@ -16,7 +18,7 @@ ROUNDS=${ROUNDS:-3}
 
 if [ "${1:-}" != --inner ]; then
 	[ "$(id -u)" = 0 ] || { echo "bench/cr.sh: needs root" >&2; exit 1; }
-	for p in crtool memhog; do
+	for p in crtool memhog counter-static; do
 		[ -x "$PROGS/$p" ] || { echo "bench/cr.sh: build first (make): missing $PROGS/$p" >&2; exit 1; }
 	done
 	tmp=$(mktemp -d /tmp/berth-test.XXXXXX)
@@ -78,4 +80,30 @@ kill -USR1 $pid
 for ((i = 0; i < 3000; i++)); do grep -q -e verified -e BAD "$fs/out" && break; sleep 0.01; done
 echo "--leave-running, 256 MiB: frozen $(median <"$fs/f") ms (median of 5; all: $(tr '\n' ' ' <"$fs/f")); original $(tail -1 "$fs/out")"
 { kill -9 $pid && wait $pid; } 2>/dev/null
+# A container: checkpoint (removes it) and restore under the same ID.
+BERTH=$BUILD/bin/berth
+R=$fs/root
+mkdir -p "$fs/b"
+if [ ! -x "$BUILD/rootfs/bin/busybox" ]; then
+	"$top/tests/lib/rootfs.sh" "$BUILD/rootfs.tmp" >/dev/null && mv "$BUILD/rootfs.tmp" "$BUILD/rootfs"
+fi
+cp -a "$BUILD/rootfs" "$fs/b/rootfs" && cp "$PROGS/counter-static" "$fs/b/rootfs/counter"
+(cd "$fs/b" && "$BERTH" spec && jq '.process.args = ["/counter"] | .process.terminal = false' \
+	config.json >c.json && mv c.json config.json) || exit 1
+(cd "$fs/b" && "$BERTH" --root "$R" run -d bt-cr-bench </dev/null >"$fs/log" 2>&1) || exit 1
+: >"$fs/c" && : >"$fs/rr"
+for ((r = 1; r <= 5; r++)); do
+	sleep 0.1
+	rm -rf "$fs/cimg"
+	t0=$(now)
+	"$BERTH" --root "$R" checkpoint --image-path "$fs/cimg" bt-cr-bench || exit 1
+	t1=$(now)
+	"$BERTH" --root "$R" restore -d --image-path "$fs/cimg" bt-cr-bench || exit 1
+	t2=$(now)
+	echo $(((t1 - t0) / 1000)) >>"$fs/c"
+	echo $(((t2 - t1) / 1000)) >>"$fs/rr"
+done
+last=$(tail -n 1 "$fs/log")
+"$BERTH" --root "$R" delete -f bt-cr-bench
+echo "container (counter as init): berth checkpoint $(median <"$fs/c") us, berth restore -d $(median <"$fs/rr") us (median of 5); after 5 restores: $last"
 echo "peer: criu — does not start on this kernel, no ratio"
