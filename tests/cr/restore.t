@@ -10,12 +10,12 @@
 . "$(dirname "$0")/../lib/bundle.sh"
 . "$(dirname "$0")/wait.sh"
 need_root
-plan 30
+plan 37
 
 T=$(tap_tmpdir)
 R=$T/root
 id=bt-cr-rst
-for n in $id $id-new $id-orig $id-copy $id-sh $id-cred; do defer "'$BERTH' --root '$R' delete -f $n"; done
+for n in $id $id-new $id-orig $id-copy $id-sh $id-cred $id-chain $id-fg; do defer "'$BERTH' --root '$R' delete -f $n"; done
 
 B() { "$BERTH" --root "$R" "$@"; }
 nspid() { awk '/^NSpid:/ { print $NF }' "/proc/$1/status"; }
@@ -111,3 +111,26 @@ ok "restore it" B restore -d --image-path "$T/img4" $id-cred
 after=$(creds "$(B state $id-cred | jq .pid)")
 is "$after" "$before" "ids, groups, capability sets, no_new_privs and seccomp as before"
 is "$(echo "$after" | awk '/^Seccomp/ { printf "%s ", $2 }')" "2 1 " "one seccomp filter in filter mode"
+
+# A restored container is a container like others: exec, pause/resume, a
+# second checkpoint and restore; a foreground restore waits for it.
+(cd "$T/b" && B run -d $id-chain </dev/null >"$T/log5" 2>&1)
+wait_lines "$T/log5" 3
+B checkpoint --image-path "$T/img5" $id-chain
+B restore -d --image-path "$T/img5" $id-chain
+is "$(B exec $id-chain /bin/sh -c 'grep NSpid /proc/1/status')" "$(printf 'NSpid:\t1')" \
+	"berth exec in the restored container sees the restored pid 1"
+ok "pause and resume it" sh -c "'$BERTH' --root '$R' pause $id-chain && '$BERTH' --root '$R' resume $id-chain"
+ok "checkpoint the restored container again" B checkpoint --image-path "$T/img6" $id-chain
+n5=$(last_count "$T/log5")
+l5=$(wc -l <"$T/log5")
+ok "and restore that" B restore -d --image-path "$T/img6" $id-chain
+wait_lines "$T/log5" $((l5 + 3))
+is "$(sed -n "$((l5 + 1))p" "$T/log5")" "pid 1 count $((n5 + 1))" "it counts on after the second restore"
+B restore --image-path "$T/img6" $id-fg &
+fg=$!
+for ((i = 0; i < 2000; i++)); do [ "$(B state $id-fg 2>/dev/null | jq -r .status)" = running ] && break; sleep 0.01; done
+B kill $id-fg KILL
+wait $fg
+is "$?" 137 "restore without --detach exits with the container's status"
+like "$(B state $id-fg 2>&1)" "does not exist" "and deletes the container"
