@@ -555,19 +555,31 @@ int cni_ipam_add(const struct cni_ipam_conf *c, const char *id, const char *ifna
 	return 0;
 }
 
-int cni_ipam_del(const struct cni_ipam_conf *c, const char *id, const char *ifname,
-		 berth_error_t *err)
+/*
+ * state_open() of a network that has a state directory: 1 with *dfd and *lockfd open, 0 when it
+ * has none (nothing was ever allocated in it), negative on errors.
+ */
+static int state_open_existing(const struct cni_ipam_conf *c, int *dfd, int *lockfd,
+			       berth_error_t *err)
 {
-	int lockfd = -1, dfd;
 	char path[PATH_MAX];
 
-	/* Nothing ever allocated in this network: nothing to release. */
 	snprintf(path, sizeof(path), "%s/%s", c->data_dir, c->network);
 	if (access(path, F_OK) < 0 && errno == ENOENT)
 		return 0;
-	dfd = state_open(c, &lockfd, err);
-	if (dfd < 0)
-		return dfd;
+	*dfd = state_open(c, lockfd, err);
+	return *dfd < 0 ? *dfd : 1;
+}
+
+int cni_ipam_del(const struct cni_ipam_conf *c, const char *id, const char *ifname,
+		 berth_error_t *err)
+{
+	int lockfd = -1, dfd, ret;
+
+	/* Nothing ever allocated in this network: nothing to release. */
+	ret = state_open_existing(c, &dfd, &lockfd, err);
+	if (ret <= 0)
+		return ret;
 	/* Every address the attachment holds, whatever ranges the configuration has now. */
 	{
 		int fd2 = dup(dfd);
@@ -595,16 +607,12 @@ int cni_ipam_del(const struct cni_ipam_conf *c, const char *id, const char *ifna
 int cni_ipam_held(const struct cni_ipam_conf *c, const char *id, const char *ifname,
 		  struct cni_ip_addr *out, size_t max, berth_error_t *err)
 {
-	char path[PATH_MAX];
-	int lockfd = -1, dfd;
+	int lockfd = -1, dfd, ret;
 	size_t n = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", c->data_dir, c->network);
-	if (access(path, F_OK) < 0 && errno == ENOENT)
-		return 0;
-	dfd = state_open(c, &lockfd, err);
-	if (dfd < 0)
-		return dfd;
+	ret = state_open_existing(c, &dfd, &lockfd, err);
+	if (ret <= 0)
+		return ret;
 	for (size_t s = 0; s < c->n_sets && n < max; s++)
 		if (find_held(dfd, &c->sets[s], id, ifname, &out[n]))
 			n++;

@@ -63,24 +63,25 @@ static int nl_fail(berth_error_t *err, int nlerr, const char *what, const char *
 	return -e;
 }
 
-static void link_putp(struct rtnl_link **l)
-{
-	if (*l)
-		rtnl_link_put(*l);
-}
-static void addr_putp(struct nl_addr **a)
-{
-	if (*a)
-		nl_addr_put(*a);
-}
-static void msg_freep(struct nl_msg **m)
-{
-	if (*m)
-		nlmsg_free(*m);
-}
+/* cleanup_NAME: a libnl object released with PUT when it goes out of scope. */
+#define NL_CLEANUP(name, type, put)                                                              \
+	static void name##_putp(type **p)                                                        \
+	{                                                                                        \
+		if (*p)                                                                          \
+			put(*p);                                                                 \
+	}
+NL_CLEANUP(link, struct rtnl_link, rtnl_link_put)
+NL_CLEANUP(nladdr, struct nl_addr, nl_addr_put)
+NL_CLEANUP(msg, struct nl_msg, nlmsg_free)
+NL_CLEANUP(rtaddr, struct rtnl_addr, rtnl_addr_put)
+NL_CLEANUP(route, struct rtnl_route, rtnl_route_put)
+NL_CLEANUP(neigh, struct rtnl_neigh, rtnl_neigh_put)
 #define cleanup_link __attribute__((cleanup(link_putp)))
-#define cleanup_nladdr __attribute__((cleanup(addr_putp)))
-#define cleanup_msg __attribute__((cleanup(msg_freep)))
+#define cleanup_nladdr __attribute__((cleanup(nladdr_putp)))
+#define cleanup_msg __attribute__((cleanup(msg_putp)))
+#define cleanup_rtaddr __attribute__((cleanup(rtaddr_putp)))
+#define cleanup_route __attribute__((cleanup(route_putp)))
+#define cleanup_neigh __attribute__((cleanup(neigh_putp)))
 
 static struct nl_addr *ip_to_nl(const struct cni_ip_addr *ip, int prefix)
 {
@@ -306,24 +307,25 @@ static int link_change(struct nl_sock *sk, int ifindex, struct rtnl_link *change
 	return 0;
 }
 
-int cni_nl_link_set_up(struct nl_sock *sk, int ifindex, berth_error_t *err)
+static int link_set_flags(struct nl_sock *sk, int ifindex, unsigned int flags, const char *what,
+			  berth_error_t *err)
 {
 	cleanup_link struct rtnl_link *c = rtnl_link_alloc();
 
 	if (!c)
 		return berth_error_errno(err, ENOMEM, "allocate link");
-	rtnl_link_set_flags(c, IFF_UP);
-	return link_change(sk, ifindex, c, "set up link", err);
+	rtnl_link_set_flags(c, flags);
+	return link_change(sk, ifindex, c, what, err);
+}
+
+int cni_nl_link_set_up(struct nl_sock *sk, int ifindex, berth_error_t *err)
+{
+	return link_set_flags(sk, ifindex, IFF_UP, "set up link", err);
 }
 
 int cni_nl_link_set_promisc(struct nl_sock *sk, int ifindex, berth_error_t *err)
 {
-	cleanup_link struct rtnl_link *c = rtnl_link_alloc();
-
-	if (!c)
-		return berth_error_errno(err, ENOMEM, "allocate link");
-	rtnl_link_set_flags(c, IFF_PROMISC);
-	return link_change(sk, ifindex, c, "set promiscuous mode on link", err);
+	return link_set_flags(sk, ifindex, IFF_PROMISC, "set promiscuous mode on link", err);
 }
 
 int cni_nl_link_set_master(struct nl_sock *sk, int ifindex, int master, berth_error_t *err)
@@ -392,23 +394,19 @@ int cni_nl_port_set_pvid(struct nl_sock *sk, int ifindex, uint16_t vid, berth_er
 int cni_nl_addr_add(struct nl_sock *sk, int ifindex, const struct cni_ipnet *addr,
 		    berth_error_t *err)
 {
-	struct rtnl_addr *a = rtnl_addr_alloc();
+	cleanup_rtaddr struct rtnl_addr *a = rtnl_addr_alloc();
 	cleanup_nladdr struct nl_addr *local = ip_to_nl(&addr->ip, addr->prefix);
 	char buf[CNI_IPNET_STRLEN];
 	int ret;
 
-	if (!a || !local) {
-		if (a)
-			rtnl_addr_put(a);
+	if (!a || !local)
 		return berth_error_errno(err, ENOMEM, "allocate address");
-	}
 	rtnl_addr_set_ifindex(a, ifindex);
 	rtnl_addr_set_local(a, local);
 	/* Containers use their address at once; duplicate detection would delay IPv6. */
 	if (addr->ip.family == AF_INET6)
 		rtnl_addr_set_flags(a, IFA_F_NODAD);
 	ret = rtnl_addr_add(sk, a, 0);
-	rtnl_addr_put(a);
 	if (ret < 0 && nl_errno(ret) != EEXIST)
 		return nl_fail(err, ret, "add address", cni_ipnet_fmt(addr, buf));
 	return 0;
@@ -439,7 +437,7 @@ bool cni_nl_addr_present(struct nl_sock *sk, int ifindex, const struct cni_ipnet
 int cni_nl_route_add(struct nl_sock *sk, int ifindex, const struct cni_ipnet *dst,
 		     const struct cni_ip_addr *gw, berth_error_t *err)
 {
-	struct rtnl_route *r = rtnl_route_alloc();
+	cleanup_route struct rtnl_route *r = rtnl_route_alloc();
 	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
 	struct cni_ipnet net = *dst;
 	cleanup_nladdr struct nl_addr *d = NULL, *g = NULL;
@@ -449,8 +447,6 @@ int cni_nl_route_add(struct nl_sock *sk, int ifindex, const struct cni_ipnet *ds
 	cni_ipnet_first(dst, &net.ip);
 	d = ip_to_nl(&net.ip, net.prefix);
 	if (!r || !nh || !d) {
-		if (r)
-			rtnl_route_put(r);
 		if (nh)
 			rtnl_route_nh_free(nh);
 		return berth_error_errno(err, ENOMEM, "allocate route");
@@ -469,7 +465,6 @@ int cni_nl_route_add(struct nl_sock *sk, int ifindex, const struct cni_ipnet *ds
 	}
 	rtnl_route_add_nexthop(r, nh);
 	ret = rtnl_route_add(sk, r, NLM_F_CREATE | NLM_F_EXCL);
-	rtnl_route_put(r);
 	if (ret < 0 && nl_errno(ret) != EEXIST)
 		return nl_fail(err, ret, "add route to", cni_ipnet_fmt(dst, buf));
 	return 0;
@@ -512,14 +507,13 @@ static struct rtnl_neigh *fdb_obj(int ifindex, const char *mac, const struct cni
 int cni_nl_fdb_add(struct nl_sock *sk, int ifindex, const char *mac, const struct cni_ip_addr *dst,
 		   berth_error_t *err)
 {
-	struct rtnl_neigh *n = fdb_obj(ifindex, mac, dst);
+	cleanup_neigh struct rtnl_neigh *n = fdb_obj(ifindex, mac, dst);
 	int ret;
 
 	if (!n)
 		return berth_error(err, EINVAL, "invalid FDB entry `%s`", mac);
 	/* APPEND: the all-zero MAC carries one entry per remote VTEP (head-end replication). */
 	ret = rtnl_neigh_add(sk, n, NLM_F_CREATE | NLM_F_APPEND);
-	rtnl_neigh_put(n);
 	if (ret < 0 && nl_errno(ret) != EEXIST)
 		return nl_fail(err, ret, "add FDB entry", mac);
 	return 0;
@@ -528,13 +522,12 @@ int cni_nl_fdb_add(struct nl_sock *sk, int ifindex, const char *mac, const struc
 int cni_nl_fdb_del(struct nl_sock *sk, int ifindex, const char *mac, const struct cni_ip_addr *dst,
 		   berth_error_t *err)
 {
-	struct rtnl_neigh *n = fdb_obj(ifindex, mac, dst);
+	cleanup_neigh struct rtnl_neigh *n = fdb_obj(ifindex, mac, dst);
 	int ret;
 
 	if (!n)
 		return berth_error(err, EINVAL, "invalid FDB entry `%s`", mac);
 	ret = rtnl_neigh_delete(sk, n, 0);
-	rtnl_neigh_put(n);
 	if (ret < 0 && nl_errno(ret) != ENODEV)
 		return nl_fail(err, ret, "delete FDB entry", mac);
 	return 0;
@@ -543,23 +536,19 @@ int cni_nl_fdb_del(struct nl_sock *sk, int ifindex, const char *mac, const struc
 int cni_nl_neigh_add(struct nl_sock *sk, int ifindex, const struct cni_ip_addr *ip,
 		     const char *mac, berth_error_t *err)
 {
-	struct rtnl_neigh *n = rtnl_neigh_alloc();
+	cleanup_neigh struct rtnl_neigh *n = rtnl_neigh_alloc();
 	cleanup_nladdr struct nl_addr *ll = NULL, *d = ip_to_nl(ip, -1);
 	char buf[CNI_IPNET_STRLEN];
 	int ret;
 
-	if (!n || !d || nl_addr_parse(mac, AF_LLC, &ll) < 0) {
-		if (n)
-			rtnl_neigh_put(n);
+	if (!n || !d || nl_addr_parse(mac, AF_LLC, &ll) < 0)
 		return berth_error(err, EINVAL, "invalid neighbour `%s` at `%s`", cni_ip_fmt(ip, buf),
 				   mac);
-	}
 	rtnl_neigh_set_ifindex(n, ifindex);
 	rtnl_neigh_set_dst(n, d);
 	rtnl_neigh_set_lladdr(n, ll);
 	rtnl_neigh_set_state(n, NUD_PERMANENT);
 	ret = rtnl_neigh_add(sk, n, NLM_F_CREATE | NLM_F_REPLACE);
-	rtnl_neigh_put(n);
 	if (ret < 0)
 		return nl_fail(err, ret, "add neighbour", cni_ip_fmt(ip, buf));
 	return 0;
@@ -568,20 +557,16 @@ int cni_nl_neigh_add(struct nl_sock *sk, int ifindex, const struct cni_ip_addr *
 int cni_nl_neigh_del(struct nl_sock *sk, int ifindex, const struct cni_ip_addr *ip,
 		     berth_error_t *err)
 {
-	struct rtnl_neigh *n = rtnl_neigh_alloc();
+	cleanup_neigh struct rtnl_neigh *n = rtnl_neigh_alloc();
 	cleanup_nladdr struct nl_addr *d = ip_to_nl(ip, -1);
 	char buf[CNI_IPNET_STRLEN];
 	int ret;
 
-	if (!n || !d) {
-		if (n)
-			rtnl_neigh_put(n);
+	if (!n || !d)
 		return berth_error_errno(err, ENOMEM, "allocate neighbour");
-	}
 	rtnl_neigh_set_ifindex(n, ifindex);
 	rtnl_neigh_set_dst(n, d);
 	ret = rtnl_neigh_delete(sk, n, 0);
-	rtnl_neigh_put(n);
 	if (ret < 0 && nl_errno(ret) != ENODEV)
 		return nl_fail(err, ret, "delete neighbour", cni_ip_fmt(ip, buf));
 	return 0;
