@@ -129,9 +129,8 @@ int st_defimage_build(struct storage_store *st, struct storage_image **out, bert
 {
 	struct membuf layer = { 0 };
 	char ldigest[ST_DIGEST_LEN + 1], cdigest[ST_DIGEST_LEN + 1], mdigest[ST_DIGEST_LEN + 1];
-	cleanup_free char *ctext = NULL, *mtext = NULL, *canon = NULL;
+	cleanup_free char *ctext = NULL, *mtext = NULL;
 	cleanup_json json_t *cfg = NULL, *man = NULL;
-	struct storage_ref r;
 	cleanup_close int gc = -1;
 
 	if (st_lock(st, "gc", false, &gc, err) < 0 || build_layer(&layer, err) < 0) {
@@ -161,13 +160,7 @@ int st_defimage_build(struct storage_store *st, struct storage_image **out, bert
 	mtext = man ? json_dumps(man, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	if (mtext == NULL || st_blob_put(st, mtext, strlen(mtext), NULL, mdigest, err) < 0)
 		return berth_error_wrap(err, "default image: manifest");
-	if (storage_ref_parse(STORAGE_DEFAULT_IMAGE, &r, err) < 0)
-		return -1;
-	canon = storage_ref_string(&r);
-	storage_ref_clear(&r);
-	if (canon == NULL)
-		return berth_error_errno(err, ENOMEM, "default image");
-	if (st_image_commit(st, mdigest, canon, NULL, NULL, out, err) < 0)
+	if (st_image_commit_name(st, mdigest, STORAGE_DEFAULT_IMAGE, out, err) < 0)
 		return berth_error_wrap(err, "default image");
 	return 0;
 }

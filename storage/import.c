@@ -44,9 +44,8 @@ static int read_layout_json(int dfd, const char *rel, json_t **out, berth_error_
 	return 0;
 }
 
-/* After the blobs are in: load, unpack, name. */
-static int finish(struct storage_store *st, const char *mdigest, const char *name,
-		  struct storage_image **out, berth_error_t *err)
+int st_image_commit_name(struct storage_store *st, const char *mdigest, const char *name,
+			 struct storage_image **out, berth_error_t *err)
 {
 	cleanup_free char *canon = NULL;
 	struct storage_ref r;
@@ -56,7 +55,7 @@ static int finish(struct storage_store *st, const char *mdigest, const char *nam
 	canon = storage_ref_string(&r);
 	storage_ref_clear(&r);
 	if (canon == NULL)
-		return berth_error_errno(err, ENOMEM, "import");
+		return berth_error_errno(err, ENOMEM, "canonical name of `%s`", name);
 	return st_image_commit(st, mdigest, canon, NULL, NULL, out, err);
 }
 
@@ -137,7 +136,7 @@ static int import_layout(struct storage_store *st, int dfd, const char *name, co
 			return -1;
 	}
 	snprintf(rel, sizeof(rel), "%s", mdigest);
-	return finish(st, rel, name, out, err);
+	return st_image_commit_name(st, rel, name, out, err);
 }
 
 static bool is_gzip(int dfd, const char *rel)
@@ -210,7 +209,7 @@ static int import_docker(struct storage_store *st, int dfd, const char *name,
 	mtext = man ? json_dumps(man, JSON_COMPACT) : NULL;
 	if (mtext == NULL || st_blob_put(st, mtext, strlen(mtext), NULL, mdigest, err) < 0)
 		return berth_error_wrap(err, "manifest");
-	return finish(st, mdigest, name, out, err);
+	return st_image_commit_name(st, mdigest, name, out, err);
 }
 
 int storage_image_import(struct storage_store *st, const char *path, enum storage_import_format fmt,

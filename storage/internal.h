@@ -119,6 +119,10 @@ int st_image_commit(struct storage_store *st, const char *mdigest, const char *c
 		    storage_progress_fn progress, void *data, struct storage_image **out,
 		    berth_error_t *err);
 
+/* st_image_commit() under the canonical form of the reference name (import.c). */
+int st_image_commit_name(struct storage_store *st, const char *mdigest, const char *name,
+			 struct storage_image **out, berth_error_t *err);
+
 /* Unpack every layer of img not yet unpacked (under per-layer locks). */
 int st_image_unpack_layers(struct storage_store *st, struct storage_image *img,
 			   storage_progress_fn progress, void *data, berth_error_t *err);
