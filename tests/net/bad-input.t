@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 plan 35
-tmp=$(mktemp -d /tmp/berth-test.XXXXXX) && defer "rm -rf '$tmp'" # (not $(tap_tmpdir): its defer would run in the subshell)
+tmp=$(tap_tmpdir)
 defer "ip link del bt-net-br3"
 new_netns bt-net-e1; new_netns bt-net-e2; new_netns bt-net-e3
 

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 plan 38
-tmp=$(mktemp -d /tmp/berth-test.XXXXXX) && defer "rm -rf '$tmp'" # (not $(tap_tmpdir): its defer would run in the subshell)
+tmp=$(tap_tmpdir)
 defer "ip link del bt-net-br1"
 defer "ip link del bt-net-br2"
 defer "nft delete table inet bt-net-t1"

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 plan 36
-tmp=$(mktemp -d /tmp/berth-test.XXXXXX) && defer "rm -rf '$tmp'" # (not $(tap_tmpdir): its defer would run in the subshell)
+tmp=$(tap_tmpdir)
 CNITOOL=$BUILD/tests/net/progs/cnitool
 export BERTH_CNI_CONF_DIR=$tmp/net.d BERTH_CNI_CACHE_DIR=$tmp/cache BERTH_CNI_PATH=$PLUGDIR:$REFDIR
 mkdir -p "$BERTH_CNI_CONF_DIR"

@@ -6,7 +6,7 @@
 need_root
 plan 6
 N=30
-tmp=$(mktemp -d /tmp/berth-test.XXXXXX) && defer "rm -rf '$tmp'" # (not $(tap_tmpdir): its defer would run in the subshell)
+tmp=$(tap_tmpdir)
 defer "ip link del bt-net-br4"
 for i in $(seq $N); do new_netns bt-net-p$i; done
 conf='{"cniVersion":"1.0.0","name":"bt-net-n4","type":"berth-bridge","bridge":"bt-net-br4","isGateway":true,

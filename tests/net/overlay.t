@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 plan 26
-tmp=$(mktemp -d /tmp/berth-test.XXXXXX) && defer "rm -rf '$tmp'" # (not $(tap_tmpdir): its defer would run in the subshell)
+tmp=$(tap_tmpdir)
 
 ip link add bt-net-ul type bridge && defer "ip link del bt-net-ul"
 ip link set bt-net-ul up

@@ -9,7 +9,7 @@
 need_root
 command -v podman >/dev/null || skip_all "podman not installed (ci/packages/test-net.txt)"
 plan 9
-tmp=$(mktemp -d /tmp/berth-test.XXXXXX) && defer "rm -rf '$tmp'" # (not $(tap_tmpdir): its defer would run in the subshell)
+tmp=$(tap_tmpdir)
 mkdir -p "$tmp/net.d" "$tmp/ipam"
 cat > "$tmp/containers.conf" <<CONF
 [engine]

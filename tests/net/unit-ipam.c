@@ -57,22 +57,28 @@ static int add(const struct cni_ipam_conf *c, const char *id, char *out, size_t 
 	return ret;
 }
 
+/* ADD for id hands out the address want. */
+static void add_gets(struct harness_test *_t, const struct cni_ipam_conf *c, const char *id,
+		     const char *want)
+{
+	char ip[64];
+
+	ASSERT_EQ(add(c, id, ip, sizeof(ip), NULL), 0);
+	EXPECT_STREQ(ip, want);
+}
+
 TEST_F(ipam, hands_out_in_order_skipping_gateway_and_reserved)
 {
 	struct cni_ipam_conf c;
-	char ip[64];
 
 	ASSERT_EQ(conf(self->dir,
 		       "\"ranges\":[[{\"subnet\":\"198.18.1.0/29\"}]],\"reserved\":[\"198.18.1.3\"]",
 		       &c, NULL),
 		  0);
-	ASSERT_EQ(add(&c, "a", ip, sizeof(ip), NULL), 0);
-	EXPECT_STREQ(ip, "198.18.1.2/29");
-	ASSERT_EQ(add(&c, "b", ip, sizeof(ip), NULL), 0);
-	EXPECT_STREQ(ip, "198.18.1.4/29");
+	add_gets(_t, &c, "a", "198.18.1.2/29");
+	add_gets(_t, &c, "b", "198.18.1.4/29");
 	/* Same attachment again: the same address (ADD is idempotent). */
-	ASSERT_EQ(add(&c, "a", ip, sizeof(ip), NULL), 0);
-	EXPECT_STREQ(ip, "198.18.1.2/29");
+	add_gets(_t, &c, "a", "198.18.1.2/29");
 	cni_ipam_conf_release(&c);
 }
 
@@ -83,8 +89,7 @@ TEST_F(ipam, exhausted_range_is_code_100_and_del_frees)
 	char ip[64];
 
 	ASSERT_EQ(conf(self->dir, "\"ranges\":[[{\"subnet\":\"198.18.2.0/30\"}]]", &c, NULL), 0);
-	ASSERT_EQ(add(&c, "a", ip, sizeof(ip), NULL), 0);
-	EXPECT_STREQ(ip, "198.18.2.2/30");
+	add_gets(_t, &c, "a", "198.18.2.2/30");
 	EXPECT_LT(add(&c, "b", ip, sizeof(ip), &err), 0);
 	ASSERT_TRUE(err != NULL);
 	EXPECT_EQ(err->code, CNI_ERR_ADDR_EXHAUSTED);
@@ -92,39 +97,29 @@ TEST_F(ipam, exhausted_range_is_code_100_and_del_frees)
 	berth_error_release(&err);
 	ASSERT_EQ(cni_ipam_del(&c, "a", "eth0", NULL), 0);
 	ASSERT_EQ(cni_ipam_del(&c, "a", "eth0", NULL), 0); /* idempotent */
-	ASSERT_EQ(add(&c, "b", ip, sizeof(ip), NULL), 0);
-	EXPECT_STREQ(ip, "198.18.2.2/30");
+	add_gets(_t, &c, "b", "198.18.2.2/30");
 	cni_ipam_conf_release(&c);
 }
 
 TEST_F(ipam, range_set_spans_ranges_and_persists)
 {
+	const char *ranges =
+		"\"ranges\":[[{\"subnet\":\"198.18.3.0/24\",\"rangeStart\":\"198.18.3.10\","
+		"\"rangeEnd\":\"198.18.3.11\"},{\"subnet\":\"198.18.4.0/24\","
+		"\"rangeStart\":\"198.18.4.20\",\"rangeEnd\":\"198.18.4.20\"}]]";
 	struct cni_ipam_conf c;
 	char ip[64], path[256];
 	struct stat st;
 
-	ASSERT_EQ(conf(self->dir,
-		       "\"ranges\":[[{\"subnet\":\"198.18.3.0/24\",\"rangeStart\":\"198.18.3.10\","
-		       "\"rangeEnd\":\"198.18.3.11\"},{\"subnet\":\"198.18.4.0/24\","
-		       "\"rangeStart\":\"198.18.4.20\",\"rangeEnd\":\"198.18.4.20\"}]]",
-		       &c, NULL),
-		  0);
-	ASSERT_EQ(add(&c, "a", ip, sizeof(ip), NULL), 0);
-	EXPECT_STREQ(ip, "198.18.3.10/24");
-	ASSERT_EQ(add(&c, "b", ip, sizeof(ip), NULL), 0);
-	EXPECT_STREQ(ip, "198.18.3.11/24");
-	ASSERT_EQ(add(&c, "c", ip, sizeof(ip), NULL), 0);
-	EXPECT_STREQ(ip, "198.18.4.20/24");
+	ASSERT_EQ(conf(self->dir, ranges, &c, NULL), 0);
+	add_gets(_t, &c, "a", "198.18.3.10/24");
+	add_gets(_t, &c, "b", "198.18.3.11/24");
+	add_gets(_t, &c, "c", "198.18.4.20/24");
 	snprintf(path, sizeof(path), "%s/bt-net-unit/198.18.4.20", self->dir);
 	EXPECT_EQ(stat(path, &st), 0);
 	cni_ipam_conf_release(&c);
 	/* A new process (a new conf) sees the allocations on disk. */
-	ASSERT_EQ(conf(self->dir,
-		       "\"ranges\":[[{\"subnet\":\"198.18.3.0/24\",\"rangeStart\":\"198.18.3.10\","
-		       "\"rangeEnd\":\"198.18.3.11\"},{\"subnet\":\"198.18.4.0/24\","
-		       "\"rangeStart\":\"198.18.4.20\",\"rangeEnd\":\"198.18.4.20\"}]]",
-		       &c, NULL),
-		  0);
+	ASSERT_EQ(conf(self->dir, ranges, &c, NULL), 0);
 	EXPECT_LT(add(&c, "d", ip, sizeof(ip), NULL), 0);
 	cni_ipam_conf_release(&c);
 }

@@ -5,14 +5,10 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
 need_root
-for c in docker-registry skopeo htpasswd openssl jq python3; do
-	command -v $c >/dev/null || skip_all "$c not installed (ci/deps test)"
-done
+need_cmds docker-registry skopeo htpasswd openssl jq python3
 plan 14
 
-t=$(tap_tmpdir)
-root=$t/root
-bctl() { "$BERTHCTL" --root "$root" "$@"; }
+store_scratch
 busybox_tree "$t/bb"
 make_layout "$t/bbl" bb amd64 gzip "$t/bb" >/dev/null
 

@@ -5,14 +5,10 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
 need_root
-for c in docker-registry skopeo jq python3; do
-	command -v $c >/dev/null || skip_all "$c not installed (ci/deps test)"
-done
+need_cmds docker-registry skopeo jq python3
 plan 32
 
-t=$(tap_tmpdir)
-root=$t/root
-bctl() { "$BERTHCTL" --root "$root" "$@"; }
+store_scratch
 registry_start "$t/reg"
 reg=127.0.0.1:$REG_PORT
 fakereg_start "$REG_PORT" "$t/mode"

@@ -4,14 +4,10 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
 need_root
-for c in skopeo jq; do
-	command -v $c >/dev/null || skip_all "$c not installed (ci/deps test)"
-done
+need_cmds skopeo jq
 plan 16
 
-t=$(tap_tmpdir)
-root=$t/root
-bctl() { "$BERTHCTL" --root "$root" "$@"; }
+store_scratch
 mkdir "$t/lo" "$t/up"
 special_trees "$t/lo" "$t/up"
 make_layout "$t/lay" v1 amd64 gzip "$t/lo" "$t/up" >/dev/null

@@ -5,6 +5,22 @@
 
 BERTHCTL=${BERTHCTL:-$BUILD/bin/berthctl}
 
+# need_cmds CMD...: skip the whole test unless every CMD is installed.
+need_cmds() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null || skip_all "$c not installed (ci/deps test)"
+	done
+}
+
+# store_scratch: sets $t, a scratch directory removed at exit, and $root, the store in it
+# that bctl works on.
+store_scratch() {
+	t=$(tap_tmpdir)
+	root=$t/root
+}
+bctl() { "$BERTHCTL" --root "$root" "$@"; }
+
 # quiet CMD...: run CMD without output (for `ok`, whose own line must reach stdout).
 quiet() { "$@" >/dev/null 2>&1; }
 

@@ -29,48 +29,31 @@ static void check(struct harness_test *_t, const char *in, const char *reg, cons
 
 #define D "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
-TEST(short_name_is_docker_hub_library_latest)
+TEST(references_are_parsed_and_written_back_canonical)
 {
-	check(_t, "busybox", "docker.io", "library/busybox", "latest", NULL,
-	      "docker.io/library/busybox:latest");
-}
+	static const struct {
+		const char *in, *reg, *repo, *tag, *digest, *canon;
+	} cases[] = {
+		/* A short name is docker.io/library/NAME:latest. */
+		{ "busybox", "docker.io", "library/busybox", "latest", NULL,
+		  "docker.io/library/busybox:latest" },
+		{ "someone/app:2", "docker.io", "someone/app", "2", NULL, "docker.io/someone/app:2" },
+		{ "127.0.0.1:5000/app:1", "127.0.0.1:5000", "app", "1", NULL, "127.0.0.1:5000/app:1" },
+		{ "quay.io/org/sub/app", "quay.io", "org/sub/app", "latest", NULL,
+		  "quay.io/org/sub/app:latest" },
+		{ "localhost/app", "localhost", "app", "latest", NULL, "localhost/app:latest" },
+		/* A digest reference has no tag. */
+		{ "busybox@" D, "docker.io", "library/busybox", NULL, D, "docker.io/library/busybox@" D },
+		{ "127.0.0.1:5000/a/b:v1@" D, "127.0.0.1:5000", "a/b", "v1", D,
+		  "127.0.0.1:5000/a/b:v1@" D },
+		/* Docker Hub's aliases are normalised. */
+		{ "index.docker.io/library/alpine:3", "docker.io", "library/alpine", "3", NULL,
+		  "docker.io/library/alpine:3" },
+	};
 
-TEST(user_repo_on_docker_hub)
-{
-	check(_t, "someone/app:2", "docker.io", "someone/app", "2", NULL, "docker.io/someone/app:2");
-}
-
-TEST(registry_with_port)
-{
-	check(_t, "127.0.0.1:5000/app:1", "127.0.0.1:5000", "app", "1", NULL, "127.0.0.1:5000/app:1");
-}
-
-TEST(registry_without_tag_gets_latest)
-{
-	check(_t, "quay.io/org/sub/app", "quay.io", "org/sub/app", "latest", NULL,
-	      "quay.io/org/sub/app:latest");
-}
-
-TEST(localhost_is_a_registry)
-{
-	check(_t, "localhost/app", "localhost", "app", "latest", NULL, "localhost/app:latest");
-}
-
-TEST(digest_reference_has_no_tag)
-{
-	check(_t, "busybox@" D, "docker.io", "library/busybox", NULL, D, "docker.io/library/busybox@" D);
-}
-
-TEST(tag_and_digest)
-{
-	check(_t, "127.0.0.1:5000/a/b:v1@" D, "127.0.0.1:5000", "a/b", "v1", D,
-	      "127.0.0.1:5000/a/b:v1@" D);
-}
-
-TEST(docker_hub_aliases_are_normalised)
-{
-	check(_t, "index.docker.io/library/alpine:3", "docker.io", "library/alpine", "3", NULL,
-	      "docker.io/library/alpine:3");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		check(_t, cases[i].in, cases[i].reg, cases[i].repo, cases[i].tag, cases[i].digest,
+		      cases[i].canon);
 }
 
 static void bad(struct harness_test *_t, const char *in, const char *msg)
