@@ -224,6 +224,7 @@ int berth_cmd_restore(struct berth_global *g, int argc, char **argv, berth_error
 	ro.root_pid = c->pid;
 	ro.pass_fds = pass_fds;
 	ro.pass_arg = &sync;
+	ro.stdio_from_caller = true;
 	sigemptyset(&fwd);
 	if (!detach) {
 		static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };

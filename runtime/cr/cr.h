@@ -50,6 +50,13 @@ struct cr_restore_opts {
 	/* With root_pid: give the root our fds (same numbers); must return once it holds them. */
 	int (*pass_fds)(void *arg, const int *fds, int n, berth_error_t *err);
 	void *pass_arg;
+	/*
+	 * The root's fds 0-2 that are pipes whose other end is not in the tree
+	 * (a shim's or a shell's) become our own fds 0-2 (what is still open of
+	 * them): the restored tree talks to whoever restores it, as with runc.
+	 * Data that was waiting in such a pipe is dropped.
+	 */
+	bool stdio_from_caller;
 };
 
 /*

@@ -119,6 +119,7 @@ struct rfile {
 	uint64_t peer; /* unix sockets: the peer's inode */
 	int backlog;   /* listening sockets, until listen() */
 	bool listening;
+	bool from_caller; /* one of our fds 0-2 (stdio_from_caller) */
 };
 
 struct rctx {
@@ -715,6 +716,47 @@ static int file_params(struct rctx *c, struct rfile *rf, const struct cr_r_file_
 	return 0;
 }
 
+/* Is rf a pipe end whose other end no description in the image has? */
+static bool external_pipe(struct rctx *c, const struct rfile *rf)
+{
+	bool rd = (rf->f.flags & O_ACCMODE) == O_RDONLY;
+
+	if (rf->f.type != CR_FILE_PIPE)
+		return false;
+	for (int i = 0; i < c->nfiles; i++) {
+		const struct rfile *o = &c->files[i];
+
+		if (o != rf && o->f.type == CR_FILE_PIPE && o->f.ino == rf->f.ino &&
+		    ((o->f.flags & O_ACCMODE) == O_RDONLY) != rd)
+			return false;
+	}
+	return true;
+}
+
+static int caller_stdio(struct rctx *c, berth_error_t *err)
+{
+	struct rproc *root = &c->procs[0];
+
+	for (int i = 0; i < root->nfds; i++) {
+		struct rfile *rf = file_by_id(c, root->fds[i].file_id);
+		int n = (int)root->fds[i].fd, fd;
+
+		if (n > 2 || rf == NULL || rf->from_caller || !external_pipe(c, rf) ||
+		    fcntl(n, F_GETFD) < 0)
+			continue;
+		fd = fcntl(n, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0)
+			return berth_error_errno(err, errno, "fd %d", n);
+		close(rf->fd);
+		if (rf->other >= 0)
+			close(rf->other);
+		rf->fd = fd;
+		rf->other = -1;
+		rf->from_caller = true;
+	}
+	return 0;
+}
+
 static int read_files(struct rctx *c, berth_error_t *err)
 {
 	struct cr_img img;
@@ -778,6 +820,8 @@ static int read_files(struct rctx *c, berth_error_t *err)
 		}
 	}
 	if (r < 0)
+		goto out;
+	if (c->o->stdio_from_caller && caller_stdio(c, err) < 0)
 		goto out;
 	/* Move every description above the highest fd a restored process uses. */
 	for (int i = 0; i < c->nfiles; i++) {

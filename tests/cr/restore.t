@@ -10,12 +10,12 @@
 . "$(dirname "$0")/../lib/bundle.sh"
 . "$(dirname "$0")/wait.sh"
 need_root
-plan 37
+plan 41
 
 T=$(tap_tmpdir)
 R=$T/root
 id=bt-cr-rst
-for n in $id $id-new $id-orig $id-copy $id-sh $id-cred $id-chain $id-fg; do defer "'$BERTH' --root '$R' delete -f $n"; done
+for n in $id $id-new $id-orig $id-copy $id-sh $id-cred $id-chain $id-fg $id-pipe; do defer "'$BERTH' --root '$R' delete -f $n"; done
 
 B() { "$BERTH" --root "$R" "$@"; }
 nspid() { awk '/^NSpid:/ { print $NF }' "/proc/$1/status"; }
@@ -134,3 +134,16 @@ B kill $id-fg KILL
 wait $fg
 is "$?" 137 "restore without --detach exits with the container's status"
 like "$(B state $id-fg 2>&1)" "does not exist" "and deletes the container"
+
+# Stdout a pipe to a reader outside the container (as a shim has it): after
+# restore the container writes to restore's stdout, here a new reader.
+(cd "$T/b" && B run -d $id-pipe </dev/null > >(exec cat >"$T/logp") 2>&1)
+wait_lines "$T/logp" 3
+ok "checkpoint a container whose stdout is a pipe" B checkpoint --image-path "$T/img7" $id-pipe
+sleep 0.1
+np=$(last_count "$T/logp")
+B restore -d --image-path "$T/img7" $id-pipe > >(exec cat >"$T/logp2") 2>&1
+is "$?" 0 "restore it with stdout to another pipe"
+wait_lines "$T/logp2" 3
+is "$(head -n 1 "$T/logp2")" "pid 1 count $((np + 1))" "it writes on into restore's stdout"
+like "$(readlink "/proc/$(B state $id-pipe | jq .pid)/fd/1")" "^pipe:" "its stdout is a pipe again"
