@@ -504,8 +504,8 @@ static struct rtnl_neigh *fdb_obj(int ifindex, const char *mac, const struct cni
 	return n;
 }
 
-int cni_nl_fdb_add(struct nl_sock *sk, int ifindex, const char *mac, const struct cni_ip_addr *dst,
-		   berth_error_t *err)
+static int fdb_change(struct nl_sock *sk, int ifindex, const char *mac,
+		      const struct cni_ip_addr *dst, bool add, berth_error_t *err)
 {
 	cleanup_neigh struct rtnl_neigh *n = fdb_obj(ifindex, mac, dst);
 	int ret;
@@ -513,24 +513,22 @@ int cni_nl_fdb_add(struct nl_sock *sk, int ifindex, const char *mac, const struc
 	if (!n)
 		return berth_error(err, EINVAL, "invalid FDB entry `%s`", mac);
 	/* APPEND: the all-zero MAC carries one entry per remote VTEP (head-end replication). */
-	ret = rtnl_neigh_add(sk, n, NLM_F_CREATE | NLM_F_APPEND);
-	if (ret < 0 && nl_errno(ret) != EEXIST)
-		return nl_fail(err, ret, "add FDB entry", mac);
+	ret = add ? rtnl_neigh_add(sk, n, NLM_F_CREATE | NLM_F_APPEND) : rtnl_neigh_delete(sk, n, 0);
+	if (ret < 0 && nl_errno(ret) != (add ? EEXIST : ENODEV))
+		return nl_fail(err, ret, add ? "add FDB entry" : "delete FDB entry", mac);
 	return 0;
+}
+
+int cni_nl_fdb_add(struct nl_sock *sk, int ifindex, const char *mac, const struct cni_ip_addr *dst,
+		   berth_error_t *err)
+{
+	return fdb_change(sk, ifindex, mac, dst, true, err);
 }
 
 int cni_nl_fdb_del(struct nl_sock *sk, int ifindex, const char *mac, const struct cni_ip_addr *dst,
 		   berth_error_t *err)
 {
-	cleanup_neigh struct rtnl_neigh *n = fdb_obj(ifindex, mac, dst);
-	int ret;
-
-	if (!n)
-		return berth_error(err, EINVAL, "invalid FDB entry `%s`", mac);
-	ret = rtnl_neigh_delete(sk, n, 0);
-	if (ret < 0 && nl_errno(ret) != ENODEV)
-		return nl_fail(err, ret, "delete FDB entry", mac);
-	return 0;
+	return fdb_change(sk, ifindex, mac, dst, false, err);
 }
 
 int cni_nl_neigh_add(struct nl_sock *sk, int ifindex, const struct cni_ip_addr *ip,
