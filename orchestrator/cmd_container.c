@@ -202,6 +202,14 @@ static int do_create(struct berthctl_opts *o, struct run_opts *r, struct engine_
 	}
 	if (r->restart)
 		json_object_set_new(c->rec, "restart", json_string(r->restart));
+	{
+		/* the named volumes it mounts: `volume rm` refuses them while it exists */
+		json_t *vols = json_array();
+		for (size_t i = 0; i < r->nmounts; i++)
+			if (r->mounts[i].kind == RUN_MOUNT_VOLUME)
+				json_array_append_new(vols, json_string(r->mounts[i].source));
+		json_object_set_new(c->rec, "volumes", vols);
+	}
 	*out = c;
 	if (berth_mkdir_p(c->p.bundle, 0700, err) < 0 || engine_ctr_save(c, err) < 0)
 		goto fail;

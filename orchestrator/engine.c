@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
@@ -749,12 +750,56 @@ static void rm_tree_dev(const char *path, dev_t dev)
 	rmdir(path);
 }
 
-static void rm_tree(const char *path)
+void engine_rm_tree(const char *path)
 {
 	struct stat sb;
 
 	if (lstat(path, &sb) == 0)
 		rm_tree_dev(path, sb.st_dev);
+}
+
+static bool rec_uses(json_t *rec, const char *key, const char *value)
+{
+	json_t *v = json_object_get(rec, key);
+	size_t i;
+	json_t *e;
+
+	if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+		if (strcmp(key, "network") == 0 && strcmp(s, "default") == 0)
+			s = CNI_DEFAULT_NETWORK;
+		return strcmp(s, value) == 0;
+	}
+	json_array_foreach (v, i, e)
+		if (json_is_string(e) && strcmp(json_string_value(e), value) == 0)
+			return true;
+	return false;
+}
+
+int engine_ctrs_using(struct berthctl_opts *o, const char *key, const char *value, char ***ids,
+		      berth_error_t *err)
+{
+	cleanup_strv char **all = NULL;
+	char **v = calloc(1, sizeof(*v));
+	size_t n = 0;
+
+	if (v == NULL || engine_ctr_list(o, &all, err) < 0) {
+		free(v);
+		return v ? -1 : berth_error_errno(err, ENOMEM, "list containers");
+	}
+	for (char **id = all; *id; id++) {
+		cleanup_engine_ctr struct engine_ctr *c = NULL;
+		if (engine_ctr_lookup(o, *id, &c, NULL) < 0 || !rec_uses(c->rec, key, value))
+			continue;
+		char **nv = realloc(v, (n + 2) * sizeof(*v));
+		if (nv == NULL)
+			break;
+		v = nv;
+		v[n++] = strdup(*id);
+		v[n] = NULL;
+	}
+	*ids = v;
+	return 0;
 }
 
 int engine_remove(struct berthctl_opts *o, struct engine_ctr *c, bool force, berth_error_t *err)
@@ -800,14 +845,77 @@ int engine_remove(struct berthctl_opts *o, struct engine_ctr *c, bool force, ber
 			ret = berth_error_wrap(err, "remove container `%.12s`", c->id);
 	}
 	if (ret == 0) {
-		rm_tree(c->p.state);
+		engine_rm_tree(c->p.state);
 		engine_name_release(o, jstr(c->rec, "name"));
 		unlink(rec);
-		rm_tree(c->p.dir);
+		engine_rm_tree(c->p.dir);
 	}
 	engine_ctr_unlock(c);
 	/* That deletion may still be running (cgroups): it is done when the shim is gone. */
 	if (ret == 0 && shim_pid > 0)
 		engine_wait_pid(shim_pid, 10000);
 	return ret;
+}
+
+int engine_release_users(struct berthctl_opts *o, const char *what, const char *key,
+			 const char *name, bool force, berth_error_t *err)
+{
+	cleanup_strv char **users = NULL;
+
+	if (engine_ctrs_using(o, key, name, &users, err) < 0)
+		return -1;
+	if (users[0] && !force)
+		return berth_error(err, EBUSY,
+				   "%s `%s`: in use by container %.12s (remove it first, or use -f)",
+				   what, name, users[0]);
+	for (char **u = users; *u; u++) {
+		cleanup_engine_ctr struct engine_ctr *c = NULL;
+		if (engine_ctr_lookup(o, *u, &c, NULL) == 0 && engine_remove(o, c, true, err) < 0)
+			return berth_error_wrap(err, "%s `%s`", what, name);
+	}
+	return 0;
+}
+
+int engine_list_opts(int argc, char **argv, const char *cmd, bool *json, bool *quiet)
+{
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*json = *quiet = false;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
+		if (c == 'q') {
+			*quiet = true;
+		} else if (c == 'f' && strcmp(optarg, "json") == 0) {
+			*json = true;
+		} else {
+			fprintf(stderr, "berthctl: %s: only -q and --format json are known\n", cmd);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int engine_rm_opts(int argc, char **argv, const char *cmd, bool *force)
+{
+	int opt;
+
+	*force = false;
+	optind = 1;
+	while ((opt = getopt(argc, argv, "f")) != -1) {
+		if (opt != 'f') {
+			fprintf(stderr, "berthctl: %s: bad usage (see berthctl(1))\n", cmd);
+			return -1;
+		}
+		*force = true;
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "berthctl: %s: which one?\n", cmd);
+		return -1;
+	}
+	return 0;
 }

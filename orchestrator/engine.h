@@ -84,6 +84,29 @@ bool engine_wait_stopped(struct engine_ctr *c, int timeout_ms);
 /* Wait for a process that is not our child to end; false on timeout. */
 bool engine_wait_pid(pid_t pid, int timeout_ms);
 
+/*
+ * IDs of the containers whose record names value under key: "network" (the
+ * network it joined; "default" is CNI_DEFAULT_NETWORK) or "volumes" (the named
+ * volumes it mounts).  *ids is NULL-terminated (cleanup_strv).
+ */
+int engine_ctrs_using(struct berthctl_opts *o, const char *key, const char *value, char ***ids,
+		      berth_error_t *err);
+/*
+ * Before removing a network or volume (what: "network"/"volume", key as
+ * above): refuse while containers use it (EBUSY naming the first), or with
+ * force remove them.
+ */
+int engine_release_users(struct berthctl_opts *o, const char *what, const char *key,
+			 const char *name, bool force, berth_error_t *err);
+
+/* Options of the `ls` commands: -q, --format json (prints the error itself: -1). */
+int engine_list_opts(int argc, char **argv, const char *cmd, bool *json, bool *quiet);
+/* Options of the `rm` commands: -f, then at least one name (prints the error: -1). */
+int engine_rm_opts(int argc, char **argv, const char *cmd, bool *force);
+
+/* rm -rf of path that never crosses into another filesystem (a mount still there). */
+void engine_rm_tree(const char *path);
+
 /* Reserve name for id; -EEXIST naming the container that has it. */
 int engine_name_reserve(struct berthctl_opts *o, const char *name, const char *id,
 			berth_error_t *err);

@@ -75,7 +75,7 @@ int run_parse_memory(const char *s, int64_t *out, berth_error_t *err)
 	return 0;
 }
 
-static bool valid_volume_name(const char *s)
+bool run_volume_name_ok(const char *s)
 {
 	if (!isalnum((unsigned char)s[0]))
 		return false;
@@ -115,7 +115,7 @@ int run_parse_volume(const char *s, struct run_mount *m, berth_error_t *err)
 		if (stat(buf, &sb) < 0)
 			return berth_error_errno(err, errno, "volume `%s`: source `%s`", s, buf);
 		m->kind = RUN_MOUNT_BIND;
-	} else if (valid_volume_name(buf)) {
+	} else if (run_volume_name_ok(buf)) {
 		m->kind = RUN_MOUNT_VOLUME;
 	} else {
 		return berth_error(err, EINVAL,
@@ -267,7 +267,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *r, bool is_run, berth
 			r->tty = true;
 			break;
 		case OPT_NAME:
-			if (!valid_volume_name(optarg) || strlen(optarg) > 128)
+			if (!run_volume_name_ok(optarg) || strlen(optarg) > 128)
 				return berth_error(err, EINVAL,
 						   "name `%s`: letters, digits, `_`, `.`, `-` only",
 						   optarg);

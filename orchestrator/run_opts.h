@@ -41,6 +41,8 @@ int run_parse_memory(const char *s, int64_t *out, berth_error_t *err);
 int run_parse_volume(const char *s, struct run_mount *m, berth_error_t *err);
 int run_parse_port(const char *s, struct engine_port *p, berth_error_t *err);
 int run_parse_restart(const char *s, berth_error_t *err);
+/* A volume (or network) name: [A-Za-z0-9][A-Za-z0-9_.-]*. */
+bool run_volume_name_ok(const char *s);
 
 /* Mounts, resources, capabilities, security options, cgroup and netns into config. */
 int run_opts_apply(const struct run_opts *r, json_t *config, const char *volumes_dir,
