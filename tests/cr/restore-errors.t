@@ -2,13 +2,14 @@
 # berth restore with bad input: a truncated or corrupted image, an image of a
 # newer format, an ID that exists, a bundle without its rootfs, the image of
 # a process that was not a container's init.  Each is one error line naming
-# the cause, exit 1, and nothing is left: no state directory, no cgroup, no
+# the cause, exit 1, and nothing is left (also when the engine fails inside
+# the new container): no state directory, no cgroup, no
 # process, no mount; a running container of that ID is not touched.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/bundle.sh"
 . "$(dirname "$0")/wait.sh"
 need_root
-plan 17
+plan 19
 
 T=$(tap_tmpdir)
 R=$T/root
@@ -73,6 +74,13 @@ rm -rf "$T/bad" && cp -a "$T/img" "$T/bad"
 mkdir "$T/b2" && cp "$T/b/config.json" "$T/b2/"
 restore_fails "missing rootfs" "create \`$new\`: rootfs \`$T/b2/rootfs\`: No such file or directory" \
 	--bundle "$T/b2"
+
+# The rootfs lacks the program the image maps: the engine fails inside the
+# new container, which is removed again.
+rm -rf "$T/bad" && cp -a "$T/img" "$T/bad"
+cp -a "$T/b" "$T/b3" && rm "$T/b3/rootfs/counter"
+restore_fails "a mapped file missing in the rootfs" \
+	"restore from \`$T/bad\`: process 1: open \`/counter\`: No such file or directory" --bundle "$T/b3"
 
 # The image of a plain process (not pid 1 of a pid namespace).
 "$BUILD/tests/cr/progs/counter" >"$T/plain.out" &
