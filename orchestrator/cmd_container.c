@@ -10,6 +10,8 @@
 #include <getopt.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -766,6 +768,107 @@ static int cmd_attach(struct berthctl_opts *o, int argc, char **argv)
 			       false);
 }
 
+/* A passwd/group file of the container: its init's view (mounts included) while it runs. */
+static FILE *ctr_db(struct engine_ctr *c, const char *file)
+{
+	struct engine_state st;
+	char path[PATH_MAX];
+	FILE *f = NULL;
+
+	engine_ctr_state(c, &st);
+	if (st.status == ENGINE_RUNNING && st.pid > 0) {
+		snprintf(path, sizeof(path), "/proc/%d/root/etc/%s", (int)st.pid, file);
+		f = fopen(path, "re");
+	}
+	if (f == NULL) {
+		snprintf(path, sizeof(path), "%s/rootfs/etc/%s", c->p.bundle, file);
+		f = fopen(path, "re");
+	}
+	return f;
+}
+
+static bool is_uint(const char *s)
+{
+	return s[0] && strspn(s, "0123456789") == strlen(s) && strlen(s) < 11;
+}
+
+/*
+ * -u USER[:GROUP] for exec: names (or IDs) looked up in the container's own
+ * /etc/passwd and /etc/group; a named user also gets the groups that list it.
+ */
+static json_t *exec_user(struct engine_ctr *c, const char *spec, berth_error_t *err)
+{
+	cleanup_free char *copy = strdup(spec);
+	char *name, *group;
+	FILE *f;
+	struct passwd *pw;
+	struct group *gr;
+	bool found = false;
+	json_int_t uid = 0, gid = 0;
+	json_t *extra = json_array();
+
+	if (copy == NULL || extra == NULL) {
+		json_decref(extra);
+		berth_error_errno(err, ENOMEM, "user `%s`", spec);
+		return NULL;
+	}
+	name = copy;
+	group = strchr(copy, ':');
+	if (group)
+		*group++ = '\0';
+	if (name[0] == '\0' || (group && group[0] == '\0')) {
+		json_decref(extra);
+		berth_error(err, EINVAL, "user `%s`: expected USER[:GROUP] (names or IDs)", spec);
+		return NULL;
+	}
+	f = ctr_db(c, "passwd");
+	while (f && (pw = fgetpwent(f)) != NULL) {
+		if (is_uint(name) ? pw->pw_uid == strtoul(name, NULL, 10) : strcmp(pw->pw_name, name) == 0) {
+			uid = pw->pw_uid;
+			gid = pw->pw_gid;
+			found = true;
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	if (!found && !is_uint(name)) {
+		json_decref(extra);
+		berth_error(err, ENOENT, "user `%s`: no such user in the container's /etc/passwd",
+			    name);
+		return NULL;
+	}
+	if (!found)
+		uid = (json_int_t)strtoul(name, NULL, 10);
+	f = ctr_db(c, "group");
+	found = group == NULL || is_uint(group);
+	if (group && is_uint(group))
+		gid = (json_int_t)strtoul(group, NULL, 10);
+	while (f && (gr = fgetgrent(f)) != NULL) {
+		if (group && !is_uint(group) && strcmp(gr->gr_name, group) == 0) {
+			gid = gr->gr_gid;
+			found = true;
+		}
+		for (char **m = gr->gr_mem; !is_uint(name) && m && *m; m++)
+			if (strcmp(*m, name) == 0)
+				json_array_append_new(extra, json_integer(gr->gr_gid));
+	}
+	if (f)
+		fclose(f);
+	if (!found) {
+		json_decref(extra);
+		berth_error(err, ENOENT, "group `%s`: no such group in the container's /etc/group",
+			    group);
+		return NULL;
+	}
+	json_t *u = json_pack("{s:I, s:I}", "uid", uid, "gid", gid);
+	if (json_array_size(extra) > 0)
+		json_object_set_new(u, "additionalGids", extra);
+	else
+		json_decref(extra);
+	return u;
+}
+
 /* The exec'd process: the container's process (env, user, caps) with our changes. */
 static json_t *exec_process(struct engine_ctr *c, char **args, char **env, const char *user,
 			    const char *workdir, bool tty, berth_error_t *err)
@@ -792,19 +895,12 @@ static json_t *exec_process(struct engine_ctr *c, char **args, char **env, const
 	if (workdir)
 		json_object_set_new(proc, "cwd", json_string(workdir));
 	if (user) {
-		char *end;
-		long uid = strtol(user, &end, 10), gid = 0;
-		if (end == user || (*end && *end != ':') ||
-		    (*end == ':' && (gid = strtol(end + 1, &end, 10), *end))) {
-			if (strcmp(user, "root") != 0) {
-				json_decref(proc);
-				berth_error(err, EINVAL, "user `%s`: expected UID[:GID] or root", user);
-				return NULL;
-			}
-			uid = gid = 0;
+		json_t *u = exec_user(c, user, err);
+		if (u == NULL) {
+			json_decref(proc);
+			return NULL;
 		}
-		json_object_set_new(proc, "user", json_pack("{s:i, s:i}", "uid", (json_int_t)uid,
-							     "gid", (json_int_t)gid));
+		json_object_set_new(proc, "user", u);
 	}
 	return proc;
 }
@@ -874,8 +970,10 @@ static int cmd_exec(struct berthctl_opts *o, int argc, char **argv)
 	}
 	proc = exec_process(c, argv + optind + 1, env, user, workdir, tty, &err);
 	free(env);
-	if (proc == NULL)
+	if (proc == NULL) {
+		berth_error_wrap(&err, "exec in `%s`", argv[optind]);
 		return fail(&err, BERTHCTL_EXIT_ENGINE);
+	}
 	{
 		char id[ENGINE_ID_LEN + 1];
 		new_id(id);
