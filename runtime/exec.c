@@ -167,6 +167,10 @@ int berth_container_exec(struct berth_container *c, const struct berth_exec_opts
 	}
 	sync = sp[0];
 	x.sync = sp[1];
+	if (seccomp) {
+		seccomp->pass_listener = true;
+		seccomp->listener_sock = sp[1];
+	}
 	if (x.ns_fd[BERTH_NS_PID] >= 0) {
 		own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 		if (own_pidns < 0 || setns(x.ns_fd[BERTH_NS_PID], CLONE_NEWPID) < 0) {

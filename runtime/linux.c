@@ -671,6 +671,10 @@ static int create(const char *state_root, const struct berth_create_opts *o,
 	x.caps = r.caps;
 	x.seccomp = r.seccomp;
 	x.sync = sp[1];
+	if (r.seccomp) { /* the listener fd goes out as soon as the filter is loaded */
+		r.seccomp->pass_listener = true;
+		r.seccomp->listener_sock = sp[1];
+	}
 	x.console = r.console;
 	memcpy(x.ns_fd, r.ns_fd, sizeof(x.ns_fd));
 	x.state_dir = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "console.h"
 #include "log.h"
 #include "oci_features.h"
 #include "util.h"
@@ -748,8 +749,16 @@ int berth_seccomp_load(const struct berth_seccomp *sc, int *notify_fd, berth_err
 	if (!sc->uses_notify && ret > 0)
 		return berth_error(err, ESRCH, "seccomp: thread %ld cannot be synchronised (TSYNC)",
 				   ret);
-	if (sc->uses_notify)
-		*notify_fd = (int)ret;
+	if (!sc->uses_notify)
+		return 0;
+	if (sc->pass_listener) {
+		/* before anything else the runtime does: see struct berth_seccomp */
+		int r = berth_send_fd(sc->listener_sock, (int)ret, "N", err);
+
+		close((int)ret);
+		return r < 0 ? berth_error_wrap(err, "seccomp: pass the listener fd") : 0;
+	}
+	*notify_fd = (int)ret;
 	return 0;
 }
 

@@ -99,6 +99,16 @@ struct berth_seccomp {
 	bool uses_notify; /* some rule has SCMP_ACT_NOTIFY */
 	void *bpf;        /* compiled program (struct sock_filter[]), set by prepare */
 	size_t n_insns;
+	/*
+	 * Set by the runtime before clone: berth_seccomp_load() sends the
+	 * listener fd over listener_sock (SCM_RIGHTS, message "N") as soon as
+	 * the filter is loaded, and closes it.  Without noNewPrivileges the
+	 * runtime's own syscalls after the load (capset, setuid, ...) pass
+	 * through the filter, and one that hits a NOTIFY rule waits for an
+	 * agent that must already have the fd.
+	 */
+	bool pass_listener;
+	int listener_sock;
 };
 
 /*
@@ -133,7 +143,8 @@ int berth_seccomp_prepare_in(struct berth_seccomp *sc, const char *state_root, b
 /*
  * Compile sc (unless berth_seccomp_prepare() did) and load it into the calling thread (all threads with
  * SECCOMP_FILTER_FLAG_TSYNC).  *notify_fd receives the listener fd
- * (O_CLOEXEC) when sc->uses_notify, else -1.  Does not set no_new_privs:
+ * (O_CLOEXEC) when sc->uses_notify, else -1; with sc->pass_listener the fd
+ * is sent right away instead and *notify_fd is -1.  Does not set no_new_privs:
  * without it the caller needs CAP_SYS_ADMIN (see the order above).
  */
 int berth_seccomp_load(const struct berth_seccomp *sc, int *notify_fd, berth_error_t *err);

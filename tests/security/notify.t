@@ -8,7 +8,7 @@
 security_setup notify
 agent=$BUILD/tests/security/progs/seccomp-listener
 [ -x "$agent" ] || skip_all "needs $agent (make all)"
-plan 12
+plan 17
 
 sock=$tmp/agent.sock
 id=bt-security-notify-1
@@ -51,3 +51,34 @@ out=$(cd "$tmp/b" && "$BERTH" --root "$root" run "$id2" 2>&1)
 like "$out" "^berth: .*seccomp listener \"$sock\": connect: No such file or directory$" \
 	"without an agent run fails naming the listener"
 is "$("$BERTH" --root "$root" list -q | grep -c "^$id2\$")" 0 "and leaves no container"
+
+# noNewPrivileges false: the filter is loaded before the runtime drops the
+# capabilities and changes the user, so the runtime's own capset(2) passes
+# through it.  With a NOTIFY rule on capset that only works when the
+# listener fd reaches the agent right after the filter is loaded (else
+# capset waits for an agent that has no fd: the run would hang, here
+# bounded by timeout).  The agent lets capset through and fails mkdir.
+id3=bt-security-notify-3
+defer "'$BERTH' --root '$root' delete --force $id3"
+security_bundle "$tmp/b3" '.process.noNewPrivileges = false | .process.user = {uid: 1000, gid: 1000} |
+	.process.capabilities = {bounding: ["CAP_KILL", "CAP_CHOWN"], effective: ["CAP_KILL"],
+	permitted: ["CAP_KILL"], inheritable: ["CAP_KILL"], ambient: ["CAP_KILL"]} |
+	.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: "'"$sock"'",
+	syscalls: [{names: ["mkdir", "mkdirat", "capset"], action: "SCMP_ACT_NOTIFY"}]}' \
+	'mkdir /made 2>&1; grep -E "^Cap(Eff|Bnd):" /proc/self/status | tr -d "\t"; grep NoNewPrivs /proc/self/status | tr -d "\t"' || exit 1
+"$agent" "$sock" "$tmp/state3.json" 18 &
+agent3=$!
+defer "kill $agent3"
+for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+# (output to a file: a container stuck in capset would keep a pipe open)
+(cd "$tmp/b3" && exec timeout -s KILL 30 "$BERTH" --root "$root" run "$id3" >"$tmp/out3" 2>&1)
+is "$?" 0 "noNewPrivileges false with a NOTIFY rule on capset: the container runs"
+out=$(cat "$tmp/out3")
+like "$out" "mkdir: can't create directory '/made': Invalid cross-device link" \
+	"mkdir gets the agent's answer"
+like "$(tr "\n" " " <<<"$out")" "CapEff:0000000000000020 CapBnd:0000000000000021" \
+	"capset went through the agent: uid 1000 keeps the ambient CAP_KILL"
+like "$out" "NoNewPrivs:0" "no_new_privs stays off"
+for _ in $(seq 100); do kill -0 "$agent3" 2>/dev/null || break; sleep 0.05; done
+like "$(cat "$tmp/state3.json.log" 2>/dev/null)" "notified 126 pid-set 1" \
+	"the agent was asked about the runtime's capset (126)"

@@ -2,9 +2,11 @@
 /*
  * A seccomp agent for the tests: listens on SOCKET, takes one connection,
  * writes the containerProcessState JSON it receives to STATE_FILE, then
- * answers every notification on the received fd with -ERRNO until the
- * container's filter goes away, and appends "notified NR" lines to
- * STATE_FILE.log.  Exits 0 after the container is gone, 1 on any error.
+ * answers the notifications on the received fd until the container's filter
+ * goes away: mkdir and mkdirat fail with ERRNO, every other system call is
+ * let through (SECCOMP_USER_NOTIF_FLAG_CONTINUE); it appends "notified NR"
+ * lines to STATE_FILE.log.  Exits 0 after the container is gone, 1 on any
+ * error.
  *
  *   seccomp-listener SOCKET STATE_FILE ERRNO
  */
@@ -70,7 +72,10 @@ int main(int argc, char **argv)
 		fflush(l);
 		memset(resp, 0, sizeof(*resp));
 		resp->id = req->id;
-		resp->error = -answer;
+		if (req->data.nr == SCMP_SYS(mkdir) || req->data.nr == SCMP_SYS(mkdirat))
+			resp->error = -answer;
+		else
+			resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 		seccomp_notify_respond(fd, resp);
 	}
 	seccomp_notify_free(req, resp);
