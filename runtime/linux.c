@@ -9,9 +9,11 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -64,8 +66,43 @@ int berth_sync_send(int fd, char type, const char *text)
 	return 0;
 }
 
+/*
+ * The signals not at their default disposition: ignored (SigIgn) or caught
+ * (SigCgt), one read of /proc/self/status instead of a system call for each of
+ * the 64 signals (each costs microseconds, more in a virtual machine).  Without
+ * /proc, all of them.
+ */
+static uint64_t signals_not_default(void)
+{
+	static const char *const keys[] = { "\nSigIgn:", "\nSigCgt:" };
+	cleanup_close int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	char buf[4096];
+	uint64_t mask = 0;
+	size_t off = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return ~0ULL;
+	while (off < sizeof(buf) - 1 && (n = read(fd, buf + off, sizeof(buf) - 1 - off)) > 0)
+		off += (size_t)n;
+	buf[off] = '\0';
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *p = strstr(buf, keys[i]);
+		char *end;
+
+		if (p == NULL)
+			return ~0ULL;
+		p += strlen(keys[i]);
+		mask |= strtoull(p, &end, 16);
+		if (end == p)
+			return ~0ULL;
+	}
+	return mask;
+}
+
 ssize_t berth_sync_child_enter(struct berth_container *c, int sync, char *buf, size_t len)
 {
+	uint64_t reset = signals_not_default();
 	sigset_t none;
 	int passed = -1;
 	ssize_t n;
@@ -75,7 +112,7 @@ ssize_t berth_sync_child_enter(struct berth_container *c, int sync, char *buf, s
 	 * ignored.  The raw system call reaches the two signals glibc keeps for
 	 * itself (32, 33), which signal() refuses but a caller may have ignored.
 	 */
-	for (int sig = 1; sig < NSIG; sig++) {
+	for (int sig = 1; sig < NSIG && sig <= 64; sig++) {
 		struct {
 			void (*handler)(int);
 			unsigned long flags;
@@ -83,7 +120,7 @@ ssize_t berth_sync_child_enter(struct berth_container *c, int sync, char *buf, s
 			unsigned long mask;
 		} dfl = { SIG_DFL, 0, NULL, 0 };
 
-		if (sig != SIGKILL && sig != SIGSTOP)
+		if (sig != SIGKILL && sig != SIGSTOP && (reset & (1ULL << (sig - 1))))
 			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
 	}
 	sigemptyset(&none);
@@ -110,16 +147,43 @@ ssize_t berth_sync_recv(int fd, char *buf, size_t len, int *passed)
 	return n;
 }
 
+/*
+ * The UTC date of a day count since 1970-01-01 (proleptic Gregorian, in
+ * 400-year eras of 146097 days, each year starting on March 1st so that the
+ * leap day comes last).  gmtime_r would do, but glibc loads /etc/localtime for
+ * it: six system calls on every create.
+ */
+static void civil_from_days(long long days, long long *year, unsigned *month, unsigned *day)
+{
+	long long z = days + 719468; /* days since 0000-03-01 */
+	long long era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);                            /* [0, 146096] */
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;   /* [0, 399] */
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                 /* [0, 365] */
+	unsigned mp = (5 * doy + 2) / 153;                                      /* March = 0 */
+
+	*day = doy - (153 * mp + 2) / 5 + 1;
+	*month = mp < 10 ? mp + 3 : mp - 9;
+	*year = (long long)yoe + era * 400 + (*month <= 2);
+}
+
 static char *rfc3339_now(void)
 {
 	struct timespec ts;
-	struct tm tm;
+	long long days, year;
+	unsigned month, day, secs;
 	char *s = NULL;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	if (asprintf(&s, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec) < 0)
+	days = ts.tv_sec / 86400;
+	secs = (unsigned)(ts.tv_sec % 86400);
+	if (ts.tv_sec < 0 && secs) {
+		days--;
+		secs = (unsigned)(ts.tv_sec - days * 86400);
+	}
+	civil_from_days(days, &year, &month, &day);
+	if (asprintf(&s, "%04lld-%02u-%02uT%02u:%02u:%02u.%09ldZ", year, month, day, secs / 3600,
+		     secs / 60 % 60, secs % 60, ts.tv_nsec) < 0)
 		return NULL;
 	return s;
 }
@@ -474,6 +538,22 @@ static int check_config(const struct berth_config *cfg, berth_error_t *err)
 	return 0;
 }
 
+/*
+ * jansson seeds its hash function from /dev/urandom on the first object (three
+ * system calls); the kernel already gave every process 16 random bytes.  A
+ * no-op when objects exist already.
+ */
+static void seed_json(void)
+{
+	const unsigned char *rnd = (const unsigned char *)getauxval(AT_RANDOM);
+	uint32_t seed = 0;
+
+	if (rnd)
+		memcpy(&seed, rnd + 8, sizeof(seed));
+	if (seed)
+		json_object_seed(seed);
+}
+
 static int read_config(const char *bundle, char **text, struct berth_config **cfg,
 		       berth_error_t *err)
 {
@@ -485,6 +565,7 @@ static int read_config(const char *bundle, char **text, struct berth_config **cf
 		return berth_error_errno(err, ENOMEM, "config");
 	if (berth_read_file(path, text, NULL, err) < 0)
 		return -1;
+	seed_json();
 	j = json_loads(*text, JSON_REJECT_DUPLICATES, &jerr);
 	if (j == NULL)
 		return berth_error(err, EINVAL, "`%s`:%d:%d: %s", path, jerr.line, jerr.column,
@@ -535,6 +616,19 @@ static int wait_ready(struct berth_container *c, struct create_res *r, berth_err
 				return berth_error_wrap(err, "seccomp listener");
 		}
 	}
+}
+
+static bool hooks_need_state(const struct berth_config *cfg)
+{
+	static const enum berth_hook_stage stages[] = {
+		BERTH_HOOK_PRESTART, BERTH_HOOK_CREATE_RUNTIME, BERTH_HOOK_CREATE_CONTAINER,
+		BERTH_HOOK_START_CONTAINER,
+	};
+
+	for (size_t i = 0; i < sizeof(stages) / sizeof(stages[0]); i++)
+		if (cfg->hooks[stages[i]].n)
+			return true;
+	return false;
 }
 
 static int create(const char *state_root, const struct berth_create_opts *o,
@@ -620,7 +714,8 @@ static int create(const char *state_root, const struct berth_create_opts *o,
 	if (berth_exec_guard_init(&x.guard, err) < 0)
 		goto out;
 
-	if (berth_mkdir_p(state_root, 0700, err) < 0)
+	/* Usually there: one mkdir rather than one for each path component. */
+	if (mkdir(state_root, 0700) < 0 && errno != EEXIST && berth_mkdir_p(state_root, 0700, err) < 0)
 		goto out;
 	/* 0711: the init, maybe the mapped root of a user namespace, opens exec.fifo
 	 * through its fd of this directory; the files in it stay 0600. */
@@ -725,7 +820,9 @@ static int create(const char *state_root, const struct berth_create_opts *o,
 	     cfg->hooks[BERTH_HOOK_CREATE_CONTAINER].n) &&
 	    berth_container_save(c, err) < 0)
 		goto out;
-	text = berth_container_state_text(c, BERTH_STATUS_CREATING);
+	/* The state goes to the hooks only: without them, GO carries nothing. */
+	text = hooks_need_state(cfg) ? berth_container_state_text(c, BERTH_STATUS_CREATING)
+				     : strdup("");
 	if (text == NULL) {
 		berth_error(err, ENOMEM, "state");
 		goto out;
@@ -816,6 +913,8 @@ static int mark_running(struct berth_container *c, berth_error_t *err)
 	c->status = BERTH_STATUS_RUNNING;
 	if (berth_container_save(c, err) < 0)
 		return -1;
+	if (c->config == NULL || c->config->hooks[BERTH_HOOK_POSTSTART].n == 0)
+		return 0;
 	text = berth_container_state_text(c, BERTH_STATUS_RUNNING);
 	if (text && berth_hooks_run(c->config, BERTH_HOOK_POSTSTART, text, &warn) < 0) {
 		fprintf(stderr, "berth: warning: %s\n", warn->msg);
@@ -936,7 +1035,8 @@ int berth_container_destroy(struct berth_container *c, berth_error_t *err)
 		if (berth_cgroup_destroy(c->cgroup, err) < 0)
 			return berth_error_wrap(err, "delete `%s`", c->id);
 	}
-	text = berth_container_state_text(c, BERTH_STATUS_STOPPED);
+	if (c->config && c->config->hooks[BERTH_HOOK_POSTSTOP].n)
+		text = berth_container_state_text(c, BERTH_STATUS_STOPPED);
 	if (text && c->config && berth_hooks_run(c->config, BERTH_HOOK_POSTSTOP, text, &warn) < 0) {
 		fprintf(stderr, "berth: warning: %s\n", warn->msg);
 		berth_error_release(&warn);

@@ -390,13 +390,38 @@ static bool dev_is_bind(const struct berth_config *cfg)
 	return false;
 }
 
-static int make_device(struct berth_rootfs *r, const struct berth_device *d, berth_error_t *err)
+/* The directory the last device went into: most are in /dev, opened once. */
+struct dev_dir {
+	char path[PATH_MAX];
+	int fd;
+};
+
+static int dev_dir_open(struct berth_rootfs *r, struct dev_dir *cache, const char *path,
+			berth_error_t *err)
 {
-	cleanup_close int dir = -1;
+	int fd;
+
+	if (cache->fd >= 0 && strcmp(cache->path, path) == 0)
+		return cache->fd;
+	if (snprintf(cache->path, sizeof(cache->path), "%s", path) >= (int)sizeof(cache->path))
+		return berth_error(err, ENAMETOOLONG, "`%s`: path too long", path);
+	if (berth_open_in_root(r->root_fd, path, true, false, &fd, err) < 0)
+		return -1;
+	if (cache->fd >= 0)
+		close(cache->fd);
+	cache->fd = fd;
+	return fd;
+}
+
+static int make_device(struct berth_rootfs *r, const struct berth_device *d, struct dev_dir *cache,
+		       berth_error_t *err)
+{
 	char parent[PATH_MAX];
 	const char *name;
 	char *slash;
 	mode_t type;
+	dev_t rdev;
+	int dir;
 
 	if (snprintf(parent, sizeof(parent), "%s", d->path) >= (int)sizeof(parent))
 		return berth_error(err, ENAMETOOLONG, "device `%s`: path too long", d->path);
@@ -405,7 +430,8 @@ static int make_device(struct berth_rootfs *r, const struct berth_device *d, ber
 	name = slash + 1;
 	if (*name == '\0')
 		return berth_error(err, EINVAL, "device `%s`: bad path", d->path);
-	if (berth_open_in_root(r->root_fd, *parent ? parent : "/", true, false, &dir, err) < 0)
+	dir = dev_dir_open(r, cache, *parent ? parent : "/", err);
+	if (dir < 0)
 		return berth_error_wrap(err, "device `%s`", d->path);
 	type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
 	if (r->userns) {
@@ -426,9 +452,11 @@ static int make_device(struct berth_rootfs *r, const struct berth_device *d, ber
 			return berth_error_errno(err, errno, "bind device `%s`", d->path);
 		return 0;
 	}
-	unlinkat(dir, name, 0);
-	if (mknodat(dir, name, type | (d->mode & 07777),
-		    makedev((unsigned)d->major, (unsigned)d->minor)) < 0)
+	/* Replace what the rootfs has there; a fresh /dev has nothing to unlink. */
+	rdev = makedev((unsigned)d->major, (unsigned)d->minor);
+	if (mknodat(dir, name, type | (d->mode & 07777), rdev) < 0 &&
+	    (errno != EEXIST || unlinkat(dir, name, 0) < 0 ||
+	     mknodat(dir, name, type | (d->mode & 07777), rdev) < 0))
 		return berth_error_errno(err, errno, "mknod `%s`", d->path);
 	if (fchmodat(dir, name, d->mode & 07777, 0) < 0 ||
 	    fchownat(dir, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
@@ -449,8 +477,9 @@ static int setup_dev(struct berth_rootfs *r, berth_error_t *err)
 		{ "pts/ptmx", "ptmx" },
 	};
 	const struct berth_config *cfg = r->cfg;
-	cleanup_close int dev = -1;
+	struct dev_dir cache = { .fd = -1 };
 	bool setup = !dev_is_bind(cfg);
+	int dev, ret = -1;
 
 	if (setup) {
 		for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
@@ -458,17 +487,20 @@ static int setup_dev(struct berth_rootfs *r, berth_error_t *err)
 			for (size_t k = 0; k < cfg->n_devices; k++)
 				if (strcmp(cfg->devices[k].path, defaults[i].path) == 0)
 					overridden = true;
-			if (!overridden && make_device(r, &defaults[i], err) < 0)
-				return -1;
+			if (!overridden && make_device(r, &defaults[i], &cache, err) < 0)
+				goto out;
 		}
 	}
 	for (size_t k = 0; k < cfg->n_devices; k++)
-		if (make_device(r, &cfg->devices[k], err) < 0)
-			return -1;
+		if (make_device(r, &cfg->devices[k], &cache, err) < 0)
+			goto out;
+	ret = 0;
 	if (!setup)
-		return 0;
-	if (berth_open_in_root(r->root_fd, "/dev", true, false, &dev, err) < 0)
-		return -1;
+		goto out;
+	ret = -1;
+	dev = dev_dir_open(r, &cache, "/dev", err);
+	if (dev < 0)
+		goto out;
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
 		if (i == 4) {
 			struct stat st;
@@ -477,10 +509,16 @@ static int setup_dev(struct berth_rootfs *r, berth_error_t *err)
 				continue;
 			unlinkat(dev, "ptmx", 0);
 		}
-		if (symlinkat(links[i][0], dev, links[i][1]) < 0 && errno != EEXIST)
-			return berth_error_errno(err, errno, "symlink /dev/%s", links[i][1]);
+		if (symlinkat(links[i][0], dev, links[i][1]) < 0 && errno != EEXIST) {
+			berth_error_errno(err, errno, "symlink /dev/%s", links[i][1]);
+			goto out;
+		}
 	}
-	return 0;
+	ret = 0;
+out:
+	if (cache.fd >= 0)
+		close(cache.fd);
+	return ret;
 }
 
 int berth_rootfs_prepare(struct berth_rootfs *r, berth_error_t *err)
