@@ -16,11 +16,15 @@ $(O)/tests/cr/progs/holder-static: tests/cr/progs/holder.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -static -o $@ $<
 CR_PROGS += $(O)/tests/cr/progs/holder-static
-# The counter as a container's init in tests/cr/restore.t.
+# The counter and the TCP server as a container's init in tests/cr/restore*.t.
 $(O)/tests/cr/progs/counter-static: tests/cr/progs/counter.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -static -o $@ $<
 CR_PROGS += $(O)/tests/cr/progs/counter-static
+$(O)/tests/cr/progs/tcpsrv-static: tests/cr/progs/tcpsrv.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -static -o $@ $<
+CR_PROGS += $(O)/tests/cr/progs/tcpsrv-static
 
 TEST_PROGS += $(CR_PROGS)
 all: $(CR_PROGS)

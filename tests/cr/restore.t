@@ -10,12 +10,12 @@
 . "$(dirname "$0")/../lib/bundle.sh"
 . "$(dirname "$0")/wait.sh"
 need_root
-plan 41
+plan 45
 
 T=$(tap_tmpdir)
 R=$T/root
 id=bt-cr-rst
-for n in $id $id-new $id-orig $id-copy $id-sh $id-cred $id-chain $id-fg $id-pipe; do defer "'$BERTH' --root '$R' delete -f $n"; done
+for n in $id $id-new $id-orig $id-copy $id-sh $id-cred $id-chain $id-fg $id-pipe $id-tcp; do defer "'$BERTH' --root '$R' delete -f $n"; done
 
 B() { "$BERTH" --root "$R" "$@"; }
 nspid() { awk '/^NSpid:/ { print $NF }' "/proc/$1/status"; }
@@ -103,7 +103,7 @@ jq '.process.user = {uid: 1000, gid: 1001, additionalGids: [1002, 1003]} |
 		syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO"}]}' \
 	"$T/b/config.json" >"$T/b4/config.json"
 (cd "$T/b4" && B run -d $id-cred </dev/null >"$T/log4" 2>&1)
-wait_lines "$T/log4" 3
+wait_lines "$T/log4" 3 || diag "$(cat "$T/log4")"
 creds() { grep -E '^(Uid|Gid|Groups|Cap[A-Za-z]+|NoNewPrivs|Seccomp|Seccomp_filters):' "/proc/$1/status"; }
 before=$(creds "$(B state $id-cred | jq .pid)")
 ok "checkpoint a container of user 1000 with a seccomp filter" B checkpoint --image-path "$T/img4" $id-cred
@@ -147,3 +147,19 @@ is "$?" 0 "restore it with stdout to another pipe"
 wait_lines "$T/logp2" 3
 is "$(head -n 1 "$T/logp2")" "pid 1 count $((np + 1))" "it writes on into restore's stdout"
 like "$(readlink "/proc/$(B state $id-pipe | jq .pid)/fd/1")" "^pipe:" "its stdout is a pipe again"
+
+# A TCP server listening in the container's network namespace: after the
+# restore it listens in the new container's namespace, its count goes on.
+make_bundle "$T/b8" /tcpsrv 8080
+cp "$BUILD/tests/cr/progs/tcpsrv-static" "$T/b8/rootfs/tcpsrv"
+(cd "$T/b8" && B run -d $id-tcp </dev/null >"$T/log8" 2>&1)
+wait_lines "$T/log8" 1
+ask() { # PID LINE: one connection from inside the container's network namespace
+	nsenter --net="/proc/$1/ns/net" bash -c \
+		"ip link set lo up && exec 5<>/dev/tcp/127.0.0.1/8080 && echo $2 >&5 && read -r l <&5 && echo \"\$l\""
+}
+is "$(ask "$(B state $id-tcp | jq .pid)" one)" "pid 1 conn 1: one" "the server in the container answers"
+ok "checkpoint it" B checkpoint --image-path "$T/img8" $id-tcp
+ok "restore it" B restore -d --image-path "$T/img8" $id-tcp
+is "$(ask "$(B state $id-tcp | jq .pid)" two)" "pid 1 conn 2: two" \
+	"it listens in the new container's network namespace, its count goes on"
