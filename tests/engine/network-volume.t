@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 need_root
 command -v jq >/dev/null || skip_all "jq is not installed"
-plan 46
+plan 52
 
 T=$(tap_tmpdir)
 BR=bt-eng-nb$$

@@ -6,7 +6,7 @@
 # group and the file, nothing left behind.
 . "$(dirname "$0")/../lib/tap.sh"
 need_root
-plan 22
+plan 21
 
 T=$(tap_tmpdir)
 B() { "$BUILD/bin/berthctl" --root "$T/root" --runroot "$T/run" --cni-config-dir "$T/cni" "$@"; }
