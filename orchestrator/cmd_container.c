@@ -991,7 +991,9 @@ static int cmd_exec(struct berthctl_opts *o, int argc, char **argv)
 		code = err ? engine_exit_code_for(err->msg) : BERTHCTL_EXIT_ENGINE;
 		if (err && strstr(err->msg, "not running"))
 			code = BERTHCTL_EXIT_ENGINE;
-		berth_error_wrap(&err, "exec in `%.12s`", c->id);
+		/* the runtime's message names the container already: "exec `ID`: ..." */
+		if (err == NULL || strncmp(err->msg, "exec `", 6) != 0)
+			berth_error_wrap(&err, "exec in `%.12s`", c->id);
 		return fail(&err, code);
 	}
 	if (detach) {

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -629,13 +630,28 @@ int engine_start(struct berthctl_opts *o, struct engine_ctr *c, bool attach_firs
 		*nl = '\0';
 	if (strncmp(buf, "error ", 6) == 0) {
 		int ret = berth_error(err, 0, "%s", buf + 6);
-		(*err)->code = engine_exit_code_for(buf + 6);
+		/* 126/127 are about the container's command, not a missing runtime binary */
+		(*err)->code = strncmp(buf + 6, "runtime `", 9) == 0 ? BERTHCTL_EXIT_ENGINE
+								   : engine_exit_code_for(buf + 6);
 		return ret;
 	}
 	return berth_error(err, EIO, "shim `%s` exited without starting the container", shim);
 }
 
 /* ---- removal ---------------------------------------------------------- */
+
+int engine_wrap_once(berth_error_t *err, const char *fmt, ...)
+{
+	char ctx[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ctx, sizeof(ctx), fmt, ap);
+	va_end(ap);
+	if (err && *err && strncmp((*err)->msg, ctx, strlen(ctx)) == 0)
+		return -1;
+	return berth_error_wrap(err, "%s", ctx);
+}
 
 static struct cni_opts engine_cni_opts(struct berthctl_opts *o, char **cache)
 {
@@ -667,11 +683,11 @@ int engine_cni_add(struct berthctl_opts *o, struct engine_ctr *c, const char *ne
 	struct cni_attachment att = { .container_id = c->id, .netns = c->p.netns, .ifname = "eth0",
 				      .port_mappings = maps, .n_port_mappings = nports };
 	if (cni_network_load(&co, network, &net, err) < 0)
-		return -1;
+		return engine_wrap_once(err, "network `%s`", network);
 	ret = cni_add(&co, net, &att, &res, err);
 	cni_network_free(net);
 	if (ret < 0)
-		return berth_error_wrap(err, "network `%s`", network);
+		return engine_wrap_once(err, "network `%s`", network);
 	if (res->n_ips > 0) {
 		char *slash;
 		*ip = strdup(res->ips[0].address);

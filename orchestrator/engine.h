@@ -126,6 +126,12 @@ int engine_start(struct berthctl_opts *o, struct engine_ctr *c, bool attach_firs
 /* Tear everything down: shim, runtime state, network, rootfs, files, name. */
 int engine_remove(struct berthctl_opts *o, struct engine_ctr *c, bool force, berth_error_t *err);
 
+/*
+ * berth_error_wrap() unless the message already starts with that context
+ * (libraries that name the object themselves: "network `x` not found").
+ */
+int engine_wrap_once(berth_error_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Path of the runtime binary and of the shim (next to berthctl unless overridden). */
 const char *engine_runtime(struct berthctl_opts *o);
 const char *engine_shim(struct berthctl_opts *o);

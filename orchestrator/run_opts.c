@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "caps.h"
 #include "orchestrator/run_opts.h"
 #include "util.h"
 
@@ -364,7 +365,15 @@ int run_opts_parse(int argc, char **argv, struct run_opts *r, bool is_run, berth
 			r->read_only = true;
 			break;
 		case OPT_CAPADD:
-		case OPT_CAPDROP:
+		case OPT_CAPDROP: {
+			/* libberth's own list of names: an unknown one is refused here, not by the runtime */
+			const char *name = cap_name(optarg, cap, sizeof(cap));
+			uint64_t mask;
+			if (strcmp(name, "ALL") != 0 &&
+			    berth_caps_from_names(&name, 1, &mask, NULL) < 0)
+				return berth_error(err, EINVAL, "%s `%s`: unknown capability",
+						   c == OPT_CAPADD ? "cap-add" : "cap-drop", optarg);
+		}
 			if (strv_push(c == OPT_CAPADD ? &r->cap_add : &r->cap_drop,
 				      c == OPT_CAPADD ? &nadd : &ndrop, cap_name(optarg, cap, sizeof(cap))) < 0)
 				return berth_error_errno(err, ENOMEM, "capabilities");

@@ -134,6 +134,19 @@ static void child_exec(struct shim_rt_call *call, int errw)
 	_exit(127);
 }
 
+void shim_strip_prog(char *msg, const char *runtime)
+{
+	const char *base = strrchr(runtime, '/');
+	size_t n;
+
+	base = base ? base + 1 : runtime;
+	if (strcmp(base, SHIM_RUNTIME_BUILTIN) == 0)
+		base = "berth";
+	n = strlen(base);
+	if (strncmp(msg, base, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
+		memmove(msg, msg + n + 2, strlen(msg + n + 2) + 1);
+}
+
 int shim_rt_run(struct shim_rt_call *call, berth_error_t *err)
 {
 	cleanup_close int errr = -1;
@@ -196,6 +209,7 @@ int shim_rt_run(struct shim_rt_call *call, berth_error_t *err)
 		while (collect(errr, buf, sizeof(buf), &n) > 0)
 			;
 	shim_last_error_line(call->msg, sizeof(call->msg), buf, n);
+	shim_strip_prog(call->msg, call->argv[0]);
 	if (call->console_listen >= 0 && call->console_fd < 0 && WIFEXITED(call->status) &&
 	    WEXITSTATUS(call->status) == 0) {
 		struct pollfd pfd = { .fd = call->console_listen, .events = POLLIN };

@@ -73,6 +73,8 @@ int shim_builtin_runtime(int argc, char **argv);
 /* Run the runtime to completion (receiving the console fd when asked). */
 void shim_last_error_line(char *msg, size_t size, const char *buf, size_t n);
 int shim_rt_run(struct shim_rt_call *call, berth_error_t *err);
+/* "berth: create `x`: ..." -> "create `x`: ...": whoever reports it names the program. */
+void shim_strip_prog(char *msg, const char *runtime);
 /* Bind a listening unix socket at path (removed first). */
 int shim_listen_unix(const char *path, int backlog, berth_error_t *err);
 

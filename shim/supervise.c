@@ -552,11 +552,21 @@ static int session_spawn(struct shim *s, struct session *ss, bool tty, bool want
 			ssize_t k;
 			set_nonblock(errp[0]);
 			k = read(errp[0], buf, sizeof(buf) - 1);
-			if (k > 0)
+			if (k > 0) {
 				shim_last_error_line(call.msg, sizeof(call.msg), buf, (size_t)k);
+				shim_strip_prog(call.msg, argv[0]);
+			}
 		}
-		ret = berth_error(err, 0, "%s: %s", ss->is_exec ? "exec" : "create",
-				  call.msg[0] ? call.msg : "the runtime failed");
+		{
+			/* berth's own message already starts with the verb: "create `ID`: ..." */
+			const char *verb = ss->is_exec ? "exec" : "create";
+			size_t vl = strlen(verb);
+			if (strncmp(call.msg, verb, vl) == 0 && call.msg[vl] == ' ')
+				ret = berth_error(err, 0, "%s", call.msg);
+			else
+				ret = berth_error(err, 0, "%s: %s", verb,
+						  call.msg[0] ? call.msg : "the runtime failed");
+		}
 		if (call.console_fd >= 0)
 			close(call.console_fd);
 		goto out;
