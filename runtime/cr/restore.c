@@ -1587,6 +1587,37 @@ static int restore_creds(struct rctx *c, struct rproc *rp, struct rthread *t, in
 	return 0;
 }
 
+/*
+ * The saved ids are the host's view (/proc/PID/status); the process may be
+ * in a user namespace: map each through its uid_map/gid_map ("ns host count").
+ */
+static int map_ids(pid_t pid, const char *which, uint32_t *ids, uint32_t n, berth_error_t *err)
+{
+	char path[64], line[128];
+	cleanup_fclose FILE *f = NULL;
+	unsigned long m[32][3];
+	int nm = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, which);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return berth_error_errno(err, errno, "open `%s`", path);
+	while (nm < 32 && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lu %lu %lu", &m[nm][0], &m[nm][1], &m[nm][2]) == 3)
+			nm++;
+	for (uint32_t i = 0; i < n; i++) {
+		int k;
+
+		for (k = 0; k < nm; k++)
+			if (ids[i] >= m[k][1] && ids[i] - m[k][1] < m[k][2])
+				break;
+		if (k == nm)
+			return berth_error(err, EINVAL, "id %u is not mapped in `%s`", ids[i], path);
+		ids[i] = (uint32_t)(ids[i] - m[k][1] + m[k][0]);
+	}
+	return 0;
+}
+
 static int last_cap(void)
 {
 	cleanup_free char *s = NULL;
@@ -1634,6 +1665,11 @@ static int restore_proc(struct rctx *c, struct rproc *rp, berth_error_t *err)
 		return -1;
 	if (rp->has_creds) {
 		int lc = last_cap();
+
+		if (map_ids(rp->pid, "uid_map", rp->creds.uid, 4, err) < 0 ||
+		    map_ids(rp->pid, "gid_map", rp->creds.gid, 4, err) < 0 ||
+		    map_ids(rp->pid, "gid_map", rp->groups, rp->creds.ngroups, err) < 0)
+			return berth_error_wrap(err, "process %u: credentials", rp->pr.pid);
 
 		for (int i = 0; i < rp->nthreads; i++)
 			if (restore_creds(c, rp, &rp->threads[i], lc, err) < 0)

@@ -10,12 +10,12 @@
 . "$(dirname "$0")/../lib/bundle.sh"
 . "$(dirname "$0")/wait.sh"
 need_root
-plan 45
+plan 49
 
 T=$(tap_tmpdir)
 R=$T/root
 id=bt-cr-rst
-for n in $id $id-new $id-orig $id-copy $id-sh $id-cred $id-chain $id-fg $id-pipe $id-tcp; do defer "'$BERTH' --root '$R' delete -f $n"; done
+for n in $id $id-new $id-orig $id-copy $id-sh $id-cred $id-chain $id-fg $id-pipe $id-tcp $id-userns; do defer "'$BERTH' --root '$R' delete -f $n"; done
 
 B() { "$BERTH" --root "$R" "$@"; }
 nspid() { awk '/^NSpid:/ { print $NF }' "/proc/$1/status"; }
@@ -163,3 +163,23 @@ ok "checkpoint it" B checkpoint --image-path "$T/img8" $id-tcp
 ok "restore it" B restore -d --image-path "$T/img8" $id-tcp
 is "$(ask "$(B state $id-tcp | jq .pid)" two)" "pid 1 conn 2: two" \
 	"it listens in the new container's network namespace, its count goes on"
+
+# A container in a user namespace (root mapped to 100000): the saved ids
+# (the host's view) are mapped back into the new container's namespace.
+chmod 755 "$T" # the mapped root walks to the rootfs
+cp -a "$T/b" "$T/b9"
+jq '.linux.namespaces += [{type: "user"}] | .linux.cgroupsPath = "/bt-cr-rst-userns" |
+	.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}] |
+	.linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]' \
+	"$T/b/config.json" >"$T/b9/config.json"
+(cd "$T/b9" && B run -d $id-userns </dev/null >"$T/log9" 2>&1)
+wait_lines "$T/log9" 3 || diag "$(cat "$T/log9")"
+before=$(creds "$(B state $id-userns | jq .pid)")
+ok "checkpoint a container in a user namespace" B checkpoint --image-path "$T/img9" $id-userns
+l9=$(wc -l <"$T/log9")
+ok "restore it" B restore -d --image-path "$T/img9" $id-userns
+p9=$(B state $id-userns | jq .pid)
+is "$(creds "$p9")" "$before" "its ids (100000 on the host) and capabilities as before"
+wait_lines "$T/log9" $((l9 + 3))
+ok "in a user namespace of its own, counting on" test "$(readlink /proc/$p9/ns/user)" != \
+	"$(readlink /proc/self/ns/user)" -a "$(sed -n "$((l9 + 1))p" "$T/log9")" = "pid 1 count $((l9 + 1))"
