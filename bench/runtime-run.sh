@@ -8,7 +8,9 @@
 #
 # Environment: BERTH, CRUN, RUNC (binaries), N (runs), RSS_RUNS (runs measured
 # for peak RSS, the median is reported), RUNTIMES (subset and order, default
-# "floor crun runc berth").
+# "floor crun runc berth"), BERTH0: another berth binary (say, a build of an
+# older commit) measured as "berth0" when RUNTIMES names it, for before/after
+# numbers from one run.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 N=${1:-${N:-100}}
@@ -60,8 +62,9 @@ fi
 tmp=$(mktemp -d /tmp/berth-bench.XXXXXX)
 cleanup() {
 	local name bin d
-	for name in crun runc berth; do
-		case $name in crun) bin=$CRUN ;; runc) bin=$RUNC ;; berth) bin=$BERTH ;; esac
+	for name in crun runc berth berth0; do
+		case $name in crun) bin=$CRUN ;; runc) bin=$RUNC ;; berth) bin=$BERTH ;; berth0) bin=${BERTH0:-} ;; esac
+		[ -n "$bin" ] || continue
 		[ -d "$tmp/state-$name/$id" ] && "$bin" --root "$tmp/state-$name" delete --force $id
 	done > /dev/null 2>&1
 	for d in /sys/fs/cgroup/*/$id; do [ -d "$d" ] && rmdir "$d"; done 2> /dev/null
@@ -100,6 +103,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
 		[ -n "${failed[$name]:-}" ] && continue
 		case $name in
 		floor) bin=unshare ;; crun) bin=$CRUN ;; runc) bin=$RUNC ;; berth) bin=$BERTH ;;
+		berth0) bin=${BERTH0:?BERTH0 is not set} ;;
 		*) echo "runtime-run.sh: unknown runtime \`$name'" >&2; exit 2 ;;
 		esac
 		r=0
@@ -151,6 +155,8 @@ echo "(wall ms and cpu ms per run; cpu: user+system of the runtime's process tre
 echo
 echo "ratio wall berth/crun: $(ratio "${total[berth]:-}" "${total[crun]:-}") (target <= 0.50)"
 echo "ratio wall berth/runc: $(ratio "${total[berth]:-}" "${total[runc]:-}")"
+[ -n "${total[berth0]:-}" ] &&
+	echo "ratio wall berth0/crun: $(ratio "${total[berth0]}" "${total[crun]:-}")  berth/berth0: $(ratio "${total[berth]:-}" "${total[berth0]}")"
 echo "ratio cpu  berth/crun: $(ratio "${cpu[berth]:-}" "${cpu[crun]:-}")"
 echo "ratio cpu  berth/runc: $(ratio "${cpu[berth]:-}" "${cpu[runc]:-}")"
 echo "ratio wall crun/floor: $(ratio "${total[crun]:-}" "${total[floor]:-}")  berth/floor: $(ratio "${total[berth]:-}" "${total[floor]:-}")"
