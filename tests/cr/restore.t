@@ -10,7 +10,7 @@
 . "$(dirname "$0")/../lib/bundle.sh"
 . "$(dirname "$0")/wait.sh"
 need_root
-plan 49
+plan 50
 
 T=$(tap_tmpdir)
 R=$T/root
@@ -33,9 +33,10 @@ n=$(last_count "$T/log")
 lines=$(wc -l <"$T/log")
 like "$(B state $id 2>&1)" "does not exist" "the checkpoint removed the container"
 
-ok "restore it under its ID" B restore -d --image-path "$T/img" $id
+ok "restore it under its ID" B restore -d --image-path "$T/img" --pid-file "$T/pidfile" $id
 is "$(B state $id | jq -r .status)" running "berth state: running"
 pid=$(B state $id | jq .pid)
+is "$(cat "$T/pidfile")" "$pid" "--pid-file has the restored init's pid"
 is "$(nspid "$pid")" 1 "the restored counter is pid 1 of its pid namespace"
 isnt "$(readlink /proc/$pid/ns/pid)" "$(readlink /proc/self/ns/pid)" "in a pid namespace of its own"
 wait_lines "$T/log" $((lines + 5))
