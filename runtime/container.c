@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,11 +261,29 @@ json_t *berth_container_oci_state(const struct berth_container *c)
 	return j;
 }
 
+/* What the state directory normally holds: removed by name, without reading it. */
+static bool remove_known_state(const struct berth_container *c)
+{
+	static const char *const names[] = { "state.json", "config.json", "exec.fifo" };
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (snprintf(path, sizeof(path), "%s/%s", c->dir, names[i]) >= (int)sizeof(path))
+			return false;
+		if (unlink(path) < 0 && errno != ENOENT)
+			return false;
+	}
+	return rmdir(c->dir) == 0 || errno == ENOENT;
+}
+
 int berth_container_remove_state(struct berth_container *c, berth_error_t *err)
 {
-	cleanup_closedir DIR *d = opendir(c->dir);
+	cleanup_closedir DIR *d = NULL;
 	struct dirent *de;
 
+	if (remove_known_state(c))
+		return 0;
+	d = opendir(c->dir);
 	if (d == NULL) {
 		if (errno == ENOENT)
 			return 0;
