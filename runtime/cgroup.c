@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cgroup_internal.h"
+#include "log.h"
 #include "util.h"
 
 static const struct {
@@ -764,6 +765,7 @@ int berth_cgroup_enter(const struct berth_cgroup *cg, pid_t pid, berth_error_t *
 				    (int)pid) < 0)
 			return berth_error_wrap(err, "cgroup `%s`: move process %d", cg->path,
 						(int)pid);
+	berth_log_debug("cgroup `%s`: process %d joined", cg->path, (int)pid);
 	return 0;
 }
 
@@ -847,6 +849,9 @@ int berth_cgroup_create(const char *cgroups_path, const char *id,
 		goto fail;
 	}
 	created_forget(&made);
+	for (size_t i = 0; i < cg->n; i++)
+		berth_log_debug("cgroup `%s`: %s (%s)", cg->path, cg->d[i].dir,
+				cg->d[i].v2 ? "v2" : "v1");
 	*out = steal_pointer(&cg);
 	return 0;
 fail:

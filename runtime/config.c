@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "log.h"
 #include "util.h"
 
 static const struct {
@@ -802,6 +803,28 @@ static int parse_hooks(json_t *hooks, struct berth_config *cfg, berth_error_t *e
 
 /* ---- the document ------------------------------------------------------------- */
 
+/* --debug: what the config asks for (the namespaces and mounts set up next). */
+static void log_config(const struct berth_config *cfg)
+{
+	berth_log_debug("config: ociVersion %s, root `%s`%s, process `%s`, %zu mounts",
+			cfg->oci_version, cfg->root_path, cfg->root_readonly ? " (readonly)" : "",
+			cfg->has_process && cfg->process.args ? cfg->process.args[0] : "",
+			cfg->n_mounts);
+	for (int t = 0; t < BERTH_NS_COUNT; t++)
+		if (cfg->ns[t].enabled)
+			berth_log_debug("namespace %s: %s%s", berth_ns_name(t),
+					cfg->ns[t].path ? "join " : "new",
+					cfg->ns[t].path ? cfg->ns[t].path : "");
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const struct berth_mount *m = &cfg->mounts[i];
+
+		berth_log_debug("mount `%s`: type %s, source `%s`, flags %#lx%s%s",
+				m->destination, m->type ? m->type : "bind",
+				m->source ? m->source : "", m->flags, m->data ? ", data " : "",
+				m->data ? m->data : "");
+	}
+}
+
 int berth_config_parse(json_t *json, struct berth_config **out, berth_error_t *err)
 {
 	struct berth_config *cfg;
@@ -863,6 +886,8 @@ int berth_config_parse(json_t *json, struct berth_config **out, berth_error_t *e
 		goto out;
 	if (unsupported(json, "", "vm", err) < 0)
 		goto out;
+	if (berth_log_debug_enabled())
+		log_config(cfg);
 	*out = cfg;
 	cfg = NULL;
 	ret = 0;

@@ -19,6 +19,7 @@
 #include "console.h"
 #include "exec_guard.h"
 #include "linux.h"
+#include "log.h"
 #include "process.h"
 #include "seccomp_filter.h"
 #include "sync.h"
@@ -86,6 +87,7 @@ static __attribute__((noreturn)) void exec_child(struct exec_ctx *x)
 			exec_fail(x, &err);
 		close(notify_fd);
 	}
+	berth_log_debug("exec: `%s` in container `%s`", exe_path, x->c->id);
 	berth_process_exec(x->o->proc, exe_fd, exe_path, &err);
 	exec_fail(x, &err);
 }
@@ -217,6 +219,7 @@ int berth_container_exec(struct berth_container *c, const struct berth_exec_opts
 				goto out;
 		}
 	}
+	berth_log_debug("exec `%s`: process %d runs", c->id, (int)pid);
 	*pid_out = pid;
 	pid = -1;
 	ret = 0;

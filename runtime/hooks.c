@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "log.h"
 #include "util.h"
 
 const char *berth_hook_stage_name(enum berth_hook_stage s)
@@ -108,8 +109,11 @@ int berth_hooks_run(const struct berth_config *cfg, enum berth_hook_stage s, con
 {
 	const struct berth_hooks *hooks = &cfg->hooks[s];
 
-	for (size_t i = 0; i < hooks->n; i++)
+	for (size_t i = 0; i < hooks->n; i++) {
+		berth_log_debug("hook %s[%zu]: run `%s`", berth_hook_stage_name(s), i,
+				hooks->list[i].path);
 		if (run_one(&hooks->list[i], berth_hook_stage_name(s), state, err) < 0)
 			return berth_error_ret(err);
+	}
 	return 0;
 }

@@ -28,6 +28,7 @@
 #include "console.h"
 #include "exec_guard.h"
 #include "hooks.h"
+#include "log.h"
 #include "mount.h"
 #include "process.h"
 #include "seccomp_filter.h"
@@ -417,6 +418,7 @@ static __attribute__((noreturn)) void container_init(struct init_ctx *x)
 		if (berth_hooks_run(cfg, BERTH_HOOK_START_CONTAINER, st ? st : state, &err) < 0)
 			child_fail(x, &err);
 	}
+	berth_log_debug("exec: `%s` in container `%s`", exe_path, x->c->id);
 	berth_process_exec(&cfg->process, exe_fd, exe_path, &err);
 	child_fail(x, &err);
 }

@@ -14,13 +14,33 @@
 static struct {
 	const char *path;
 	bool json, debug;
-} opts;
+	int fd; /* with --debug: the log kept open, close-on-exec, else -1 */
+} opts = { .fd = -1 };
+
+/*
+ * Lowest fd number for the kept log: above the fds a caller passes on with
+ * --preserve-fds or LISTEN_FDS (3, 4, ...), which lose close-on-exec.
+ */
+#define LOG_FD_MIN 100
 
 void berth_log_setup(const char *path, bool json, bool debug)
 {
 	opts.path = path;
 	opts.json = json;
 	opts.debug = debug;
+	if (opts.fd < 0 && debug && path) {
+		/*
+		 * Kept open so that the container process can still log its last
+		 * step (exec) after pivot_root, where the path is out of reach;
+		 * close-on-exec, so it never reaches the container's program.
+		 */
+		int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+
+		if (fd >= 0) {
+			opts.fd = fcntl(fd, F_DUPFD_CLOEXEC, LOG_FD_MIN);
+			close(fd);
+		}
+	}
 }
 
 bool berth_log_debug_enabled(void)
@@ -81,6 +101,10 @@ void berth_log_line(enum berth_log_level level, const char *msg)
 	if (len < 0)
 		return;
 	/* one write(2) per line on an O_APPEND file: lines of concurrent processes do not mix */
+	if (opts.fd >= 0 && write(opts.fd, line, (size_t)len) == len) {
+		free(line);
+		return;
+	}
 	fd = open(opts.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
 	if (fd >= 0) {
 		if (write(fd, line, (size_t)len) < 0) {

@@ -4,9 +4,10 @@
  * berth_log_setup() once with the global options; library code then calls
  * berth_log_debug() at its steps and berth_log_warn() for things it ignores.
  *
- * Lines go to the --log file, opened (O_APPEND) for each line so that no
- * descriptor is kept that a container could inherit; where the file cannot
- * be reached (inside the container after pivot_root) the line is dropped.
+ * Lines go to the --log file (O_APPEND, one write(2) per line), opened for
+ * each line; with --debug it is kept open (close-on-exec, fd >= 100) so
+ * that the container process still reaches it after pivot_root.  A line
+ * that cannot be written is dropped.
  *   text: time="2006-01-02T15:04:05.000000000Z" level=debug msg="..."
  *   json: {"level":"debug","msg":"...","time":"..."}
  * Debug lines only with --debug; warnings and errors also go to stderr as
