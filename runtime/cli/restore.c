@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -141,6 +142,14 @@ static void free_limits(struct berth_cgroup_resources **r)
 		berth_cgroup_resources_free(*r);
 }
 
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1e3 + (t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
 int berth_cmd_restore(struct berth_global *g, int argc, char **argv, berth_error_t *err)
 {
 	static const struct option opts[] = {
@@ -164,6 +173,8 @@ int berth_cmd_restore(struct berth_global *g, int argc, char **argv, berth_error
 	bool detach = false;
 	uint32_t root_vpid;
 	sigset_t fwd;
+	struct timespec t0;
+	double t_verify, t_create;
 	pid_t root;
 	int ch;
 
@@ -202,6 +213,7 @@ int berth_cmd_restore(struct berth_global *g, int argc, char **argv, berth_error
 	if (work && berth_mkdir_p(work, 0700, err) < 0)
 		return berth_error_wrap(err, "restore `%s`: work path", o.id), 1;
 	/* Nothing is created for an image that cannot be read to its end. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (cr_image_verify(image, &root_vpid, err) < 0)
 		return berth_error_wrap(err, "restore `%s`", o.id), 1;
 	if (root_vpid != 1)
@@ -218,9 +230,11 @@ int berth_cmd_restore(struct berth_global *g, int argc, char **argv, berth_error
 		o.bundle = bundle;
 	}
 	o.init_hook = init_hook;
+	t_verify = ms_since(&t0);
 	if (berth_container_create(g->root, &o, &c, &sync, err) < 0)
 		return berth_error_wrap(err, "restore"), 1;
 	/* Before the memory is filled in: it is charged to the container's cgroup. */
+	t_create = ms_since(&t0) - t_verify;
 	ro.root_pid = c->pid;
 	ro.pass_fds = pass_fds;
 	ro.pass_arg = &sync;
@@ -250,8 +264,11 @@ int berth_cmd_restore(struct berth_global *g, int argc, char **argv, berth_error
 		return berth_error_wrap(err, "restore `%s`", o.id), 1;
 	}
 	if (g->debug)
-		fprintf(stderr, "restore %s: %llu processes, %llu files\n", o.id,
-			(unsigned long long)st.nproc, (unsigned long long)st.nfiles);
+		fprintf(stderr,
+			"restore %s: %llu processes, %llu files; image check %.1f ms, container "
+			"%.1f ms, processes %.1f ms\n",
+			o.id, (unsigned long long)st.nproc, (unsigned long long)st.nfiles, t_verify,
+			t_create, ms_since(&t0) - t_verify - t_create);
 	berth_container_unlock(c);
 	if (detach)
 		return 0;
