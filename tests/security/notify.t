@@ -8,7 +8,7 @@
 security_setup notify
 agent=$BUILD/tests/security/progs/seccomp-listener
 [ -x "$agent" ] || skip_all "needs $agent (make all)"
-plan 17
+plan 21
 
 sock=$tmp/agent.sock
 id=bt-security-notify-1
@@ -82,3 +82,32 @@ like "$out" "NoNewPrivs:0" "no_new_privs stays off"
 for _ in $(seq 100); do kill -0 "$agent3" 2>/dev/null || break; sleep 0.05; done
 like "$(cat "$tmp/state3.json.log" 2>/dev/null)" "notified 126 pid-set 1" \
 	"the agent was asked about the runtime's capset (126)"
+
+# The same through exec: the exec'd process loads its own filter and passes
+# its listener fd as soon as it is loaded, to a second agent.
+id4=bt-security-notify-4
+defer "'$BERTH' --root '$root' delete --force $id4"
+security_bundle "$tmp/b4" '.process.noNewPrivileges = false | .process.user = {uid: 1000, gid: 1000} |
+	.process.capabilities = {bounding: ["CAP_KILL"], effective: ["CAP_KILL"], permitted: ["CAP_KILL"],
+	inheritable: ["CAP_KILL"], ambient: ["CAP_KILL"]} |
+	.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: "'"$sock"'",
+	syscalls: [{names: ["mkdir", "mkdirat", "capset"], action: "SCMP_ACT_NOTIFY"}]}' \
+	'sleep 1000' || exit 1
+"$agent" "$sock" "$tmp/state4.json" 18 &
+agent4=$!
+defer "kill $agent4"
+for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+(cd "$tmp/b4" && exec timeout -s KILL 30 "$BERTH" --root "$root" run -d "$id4" </dev/null >/dev/null 2>&1)
+is "$?" 0 "run -d: noNewPrivileges false, NOTIFY on capset"
+for _ in $(seq 100); do [ -S "$sock" ] || break; sleep 0.05; done
+"$agent" "$sock" "$tmp/state5.json" 18 &
+agent5=$!
+defer "kill $agent5"
+for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+timeout -s KILL 30 "$BERTH" --root "$root" exec "$id4" sh -c 'mkdir /made 2>&1; grep CapEff /proc/self/status | tr -d "\t"' \
+	</dev/null >"$tmp/out5" 2>&1
+is "$?" 0 "exec with NOTIFY on capset runs"
+is "$(cat "$tmp/out5")" "mkdir: can't create directory '/made': Invalid cross-device link
+CapEff:0000000000000020" "the exec'd process: mkdir answered by the second agent, capset went through"
+like "$(cat "$tmp/state5.json.log" 2>/dev/null)" "notified 126 pid-set 1" \
+	"the second agent was asked about the exec's capset"
