@@ -46,8 +46,8 @@ struct berth_caps {
 	uint64_t ambient;
 	/*
 	 * Names that are valid capabilities but above the running kernel's
-	 * CAP_LAST_CAP: ignored (as runc does) and listed here, NULL-terminated,
-	 * so the caller can print one warning per name.  NULL when none.
+	 * CAP_LAST_CAP: ignored (as runc does) and listed here, NULL-terminated;
+	 * berth_caps_parse() warns once naming them all.  NULL when none.
 	 */
 	char **ignored;
 };

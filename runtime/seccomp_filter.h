@@ -28,8 +28,9 @@
  *       possible.
  *
  *   With SCMP_ACT_NOTIFY rules berth_seccomp_load() returns the listener fd
- *   in *notify_fd (else -1).  The container process passes it over its sync
- *   socket (SCM_RIGHTS) to the runtime on the host, which calls
+ *   in *notify_fd (else -1), or, with sc->pass_listener, passes it itself
+ *   right after loading over the sync socket (SCM_RIGHTS) to the runtime on
+ *   the host, which calls
  *   berth_seccomp_send_listener() (the listenerPath is a host path, not
  *   reachable after pivot_root) and closes its copy; the container process
  *   closes its copy before execve.  Syscalls the runtime makes between load
