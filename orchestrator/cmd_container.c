@@ -213,7 +213,8 @@ static int do_create(struct berthctl_opts *o, struct run_opts *r, struct engine_
 		json_object_set_new(c->rec, "volumes", vols);
 	}
 	*out = c;
-	if (berth_mkdir_p(c->p.bundle, 0700, err) < 0 || engine_ctr_save(c, err) < 0)
+	if (berth_mkdir_p(c->p.bundle, 0700, err) < 0 || engine_ctr_lock_create(c, err) < 0 ||
+	    engine_ctr_save(c, err) < 0)
 		goto fail;
 	if (asprintf(&rootfs, "%s/rootfs", c->p.bundle) < 0 ||
 	    asprintf(&volumes, "%s/volumes", o->root) < 0 ||

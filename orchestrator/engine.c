@@ -104,25 +104,66 @@ int engine_ctr_save(struct engine_ctr *c, berth_error_t *err)
 	return berth_write_file_atomic(file, text, strlen(text), 0600, false, err);
 }
 
-int engine_ctr_lock(struct engine_ctr *c, berth_error_t *err)
+/*
+ * The lock file exists from `create` until removal, which unlinks it while
+ * holding it.  So it is never created here (a remover that came second would
+ * lock a new file of its own and race the first one), and a lock whose file
+ * is gone once we hold it means the container has been removed meanwhile:
+ * *gone is set, with ENOENT.
+ */
+static int ctr_lock(struct engine_ctr *c, bool *gone, berth_error_t *err)
 {
 	cleanup_free char *file = path_join(c->p.dir, "lock");
+	cleanup_free char *rec = path_join(c->p.dir, "container.json");
+	struct stat sb;
 	int fd;
 
+	*gone = false;
 	if (c->lock_fd >= 0)
 		return c->lock_fd;
-	fd = file ? open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1;
-	if (fd < 0)
-		return berth_error_errno(err, errno, "lock container `%s`", c->id);
+	if (file == NULL || rec == NULL)
+		return berth_error_errno(err, ENOMEM, "lock container `%.12s`", c->id);
+	fd = open(file, O_RDWR | O_CLOEXEC);
+	/* a container from before lock files were made at create time */
+	if (fd < 0 && errno == ENOENT && access(rec, F_OK) == 0)
+		fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		*gone = errno == ENOENT;
+		return berth_error_errno(err, errno, "lock container `%.12s`", c->id);
+	}
 	while (flock(fd, LOCK_EX) < 0) {
 		int e = errno;
 		if (e == EINTR)
 			continue;
 		close(fd);
-		return berth_error_errno(err, e, "lock container `%s`", c->id);
+		return berth_error_errno(err, e, "lock container `%.12s`", c->id);
+	}
+	if (fstat(fd, &sb) == 0 && sb.st_nlink == 0) {
+		close(fd);
+		*gone = true;
+		return berth_error(err, ENOENT, "container `%.12s`: removed meanwhile", c->id);
 	}
 	c->lock_fd = fd;
 	return fd;
+}
+
+int engine_ctr_lock(struct engine_ctr *c, berth_error_t *err)
+{
+	bool gone;
+
+	return ctr_lock(c, &gone, err);
+}
+
+int engine_ctr_lock_create(struct engine_ctr *c, berth_error_t *err)
+{
+	cleanup_free char *file = path_join(c->p.dir, "lock");
+	int fd = file ? open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1;
+
+	if (fd < 0)
+		return berth_error_errno(err, file ? errno : ENOMEM, "lock file of container `%.12s`",
+					 c->id);
+	close(fd);
+	return 0;
 }
 
 static void engine_ctr_unlock(struct engine_ctr *c)
@@ -570,9 +611,6 @@ int engine_start(struct berthctl_opts *o, struct engine_ctr *c, bool attach_firs
 	static char self[PATH_MAX];
 	cleanup_free char *lockfile = path_join(c->p.dir, "lock");
 	if (json_is_true(json_object_get(c->rec, "rm")) && lockfile) {
-		int lfd = open(lockfile, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-		if (lfd >= 0)
-			close(lfd);
 		argv[n++] = "--exit-command-lock";
 		argv[n++] = lockfile;
 		argv[n++] = "--exit-command";
@@ -836,9 +874,14 @@ int engine_remove(struct berthctl_opts *o, struct engine_ctr *c, bool force, ber
 			kill(st.pid, SIGKILL);
 		engine_wait_pid(st.shim_pid, 2000);
 	}
-	if (engine_ctr_lock(c, err) < 0)
-		return -1;
-	/* Another remover (the shim's exit command, a second rm) may have been first. */
+	bool gone;
+	if (ctr_lock(c, &gone, err) < 0) {
+		if (!gone)
+			return -1;
+		/* another remover (the shim's exit command, a second rm) was first */
+		berth_error_release(err);
+		return 0;
+	}
 	cleanup_free char *rec = path_join(c->p.dir, "container.json");
 	if (rec == NULL || access(rec, F_OK) < 0) {
 		engine_ctr_unlock(c);

@@ -79,6 +79,8 @@ void engine_ctr_state(struct engine_ctr *c, struct engine_state *st);
 const char *engine_status_name(enum engine_status s);
 /* Exclusive lock on the container, kept in c->lock_fd (released by engine_ctr_free/remove). */
 int engine_ctr_lock(struct engine_ctr *c, berth_error_t *err);
+/* Create the lock file (at `create`, before anything else can lock the container). */
+int engine_ctr_lock_create(struct engine_ctr *c, berth_error_t *err);
 /* Wait until the container is no longer running (exit file or shim gone); false on timeout. */
 bool engine_wait_stopped(struct engine_ctr *c, int timeout_ms);
 /* Wait for a process that is not our child to end; false on timeout. */

@@ -12,7 +12,7 @@ if [ -n "${ENGINE_RUNTIME:-}" ]; then
 	[ -x "$ENGINE_RUNTIME" ] || skip_all "no OCI runtime at $ENGINE_RUNTIME"
 	RTOPT=(--runtime "$ENGINE_RUNTIME")
 fi
-plan 65
+plan 66
 
 T=$(tap_tmpdir)
 BR=bt-eng-b$$
@@ -145,6 +145,17 @@ fails=0
 for j in $(jobs -p); do wait "$j" || fails=$((fails + 1)); done
 is "$fails" 0 "50 concurrent run --rm all succeed"
 nothing_left "50 concurrent containers"
+
+# --- removers racing: rm -f twice while the --rm cleanup of the shim runs too
+for i in 1 2 3 4 5; do
+	id=$(B run -d --rm --network none busybox sleep 0.2)
+	B rm -f "$id" >/dev/null 2>&1 &
+	B rm -f "$id" >/dev/null 2>&1 &
+	sleep 0.4
+	wait
+done
+sleep 0.3
+nothing_left "removers racing"
 
 # --- bad input: podman's exit code, one clear message, nothing left
 bad() { # DESCRIPTION WANT-CODE MESSAGE-REGEX ARGS...
