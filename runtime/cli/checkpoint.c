@@ -5,7 +5,8 @@
  *
  * Freezes the container's cgroup, dumps its process tree with berth's own
  * engine (runtime/cr/) into DIR together with the container's config, and
- * then stops and deletes the container unless --leave-running.
+ * then stops and deletes the container unless --leave-running.  The
+ * numbers of the dump go to WORK/dump.log (and stderr with --debug).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +21,7 @@
 #include "cli.h"
 #include "container.h"
 #include "cr/cr.h"
+#include "cr_report.h"
 #include "linux.h"
 #include "util.h"
 
@@ -67,6 +69,7 @@ int berth_cmd_checkpoint(struct berth_global *g, int argc, char **argv, berth_er
 	struct cr_dump_opts o = { 0 };
 	struct cr_stats st;
 	const char *image = "checkpoint", *work = NULL, *id;
+	cleanup_free char *report = NULL;
 	enum berth_status status;
 	int ch;
 
@@ -120,10 +123,11 @@ int berth_cmd_checkpoint(struct berth_global *g, int argc, char **argv, berth_er
 	}
 	if (cr_dump_tree(c->pid, image, &o, &st, err) < 0)
 		return berth_error_wrap(err, "checkpoint `%s`", id), 1;
-	if (g->debug)
-		fprintf(stderr, "checkpoint %s: %llu processes, %llu bytes of memory, frozen %.1f ms\n",
-			id, (unsigned long long)st.nproc, (unsigned long long)st.page_bytes,
-			st.frozen_ns / 1e6);
+	if (asprintf(&report, "checkpoint %s: %llu processes, %llu bytes of memory, frozen %.1f ms\n",
+		     id, (unsigned long long)st.nproc, (unsigned long long)st.page_bytes,
+		     st.frozen_ns / 1e6) < 0)
+		report = NULL;
+	berth_cli_cr_report(report, g->debug, work, "dump.log");
 	if (o.leave_running)
 		return 0;
 	/* The dump killed the tree; the container is gone: remove it like delete. */

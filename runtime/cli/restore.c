@@ -31,6 +31,8 @@
 #include "util.h"
 
 /* Messages on the sync socket after READY: an fd with its number, then done. */
+#include "cr_report.h"
+
 #define MSG_FD   'F'
 #define MSG_DONE 'D'
 
@@ -142,6 +144,23 @@ static void free_limits(struct berth_cgroup_resources **r)
 		berth_cgroup_resources_free(*r);
 }
 
+/* The numbers of a checkpoint or restore: to stderr with --debug, to WORK/NAME with --work-path. */
+void berth_cli_cr_report(const char *text, bool debug, const char *work, const char *name)
+{
+	cleanup_free char *path = NULL;
+	berth_error_t e = NULL;
+
+	if (text == NULL)
+		return;
+	if (debug)
+		fputs(text, stderr);
+	if (work && asprintf(&path, "%s/%s", work, name) >= 0 &&
+	    berth_write_file_atomic(path, text, strlen(text), 0600, false, &e) < 0) {
+		fprintf(stderr, "berth: warning: %s\n", e->msg);
+		berth_error_release(&e);
+	}
+}
+
 static double ms_since(const struct timespec *t0)
 {
 	struct timespec t;
@@ -164,7 +183,7 @@ int berth_cmd_restore(struct berth_global *g, int argc, char **argv, berth_error
 	};
 	struct berth_create_opts o = { .systemd_cgroup = g->systemd_cgroup, .run = true };
 	cleanup_container struct berth_container *c = NULL;
-	cleanup_free char *bundle = NULL;
+	cleanup_free char *bundle = NULL, *report = NULL;
 	cleanup_close int sync = -1;
 	__attribute__((cleanup(free_limits))) struct berth_cgroup_resources *limits = NULL;
 	struct cr_restore_opts ro = { 0 };
@@ -263,12 +282,13 @@ int berth_cmd_restore(struct berth_global *g, int argc, char **argv, berth_error
 		berth_error_release(&e);
 		return berth_error_wrap(err, "restore `%s`", o.id), 1;
 	}
-	if (g->debug)
-		fprintf(stderr,
-			"restore %s: %llu processes, %llu files; image check %.1f ms, container "
-			"%.1f ms, processes %.1f ms\n",
-			o.id, (unsigned long long)st.nproc, (unsigned long long)st.nfiles, t_verify,
-			t_create, ms_since(&t0) - t_verify - t_create);
+	if (asprintf(&report,
+		     "restore %s: %llu processes, %llu files; image check %.1f ms, container %.1f ms, "
+		     "processes %.1f ms\n",
+		     o.id, (unsigned long long)st.nproc, (unsigned long long)st.nfiles, t_verify,
+		     t_create, ms_since(&t0) - t_verify - t_create) < 0)
+		report = NULL;
+	berth_cli_cr_report(report, g->debug, work, "restore.log");
 	berth_container_unlock(c);
 	if (detach)
 		return 0;

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/../lib/bundle.sh"
 . "$(dirname "$0")/wait.sh"
 need_root
-plan 50
+plan 51
 
 T=$(tap_tmpdir)
 R=$T/root
@@ -28,15 +28,19 @@ jq '.linux.resources.memory.limit = 134217728 | .linux.cgroupsPath = "/bt-cr-rst
 (cd "$T/b" && B run -d $id </dev/null >"$T/log" 2>&1)
 wait_lines "$T/log" 5
 B update --memory 100663296 $id
-ok "checkpoint the counter container" B checkpoint --image-path "$T/img" $id
+ok "checkpoint the counter container" B checkpoint --image-path "$T/img" --work-path "$T/work" $id
 n=$(last_count "$T/log")
 lines=$(wc -l <"$T/log")
 like "$(B state $id 2>&1)" "does not exist" "the checkpoint removed the container"
 
-ok "restore it under its ID" B restore -d --image-path "$T/img" --pid-file "$T/pidfile" $id
+ok "restore it under its ID" \
+	B restore -d --image-path "$T/img" --work-path "$T/work" --pid-file "$T/pidfile" $id
 is "$(B state $id | jq -r .status)" running "berth state: running"
 pid=$(B state $id | jq .pid)
 is "$(cat "$T/pidfile")" "$pid" "--pid-file has the restored init's pid"
+like "$(cat "$T/work/dump.log") / $(cat "$T/work/restore.log")" \
+	"^checkpoint $id: 1 processes, [0-9]+ bytes of memory, frozen .* / restore $id: 1 processes, [0-9]+ files; image check " \
+	"--work-path: dump.log and restore.log with the numbers"
 is "$(nspid "$pid")" 1 "the restored counter is pid 1 of its pid namespace"
 isnt "$(readlink /proc/$pid/ns/pid)" "$(readlink /proc/self/ns/pid)" "in a pid namespace of its own"
 wait_lines "$T/log" $((lines + 5))
