@@ -334,6 +334,7 @@ static __attribute__((noreturn)) void container_init(struct init_ctx *x)
 		.guard = &x->guard,
 		.keep_fds = berth_listen_fds() + x->o->preserve_fds,
 	};
+	const bool mnt_joined = cfg->ns[BERTH_NS_MNT].path != NULL;
 	cleanup_free char *state = NULL;
 	char *exe_path = NULL;
 	int exe_fd = -1, notify_fd = -1;
@@ -375,11 +376,14 @@ static __attribute__((noreturn)) void container_init(struct init_ctx *x)
 		berth_error_errno(&err, errno, "set domainname `%s`", cfg->domainname);
 		child_fail(x, &err);
 	}
-	if (berth_rootfs_prepare(&rootfs, &err) < 0)
+	/* A joined mount namespace is another container's root, already set up:
+	 * setns made its root ours; nothing is mounted again. */
+	if (!mnt_joined && berth_rootfs_prepare(&rootfs, &err) < 0)
 		child_fail(x, &err);
 	if (berth_hooks_run(cfg, BERTH_HOOK_CREATE_CONTAINER, state, &err) < 0)
 		child_fail(x, &err);
-	if (berth_rootfs_pivot(&rootfs, &err) < 0 || berth_rootfs_finish(&rootfs, &err) < 0)
+	if (mnt_joined ? berth_rootfs_sysctl(cfg, &err) < 0
+		       : berth_rootfs_pivot(&rootfs, &err) < 0 || berth_rootfs_finish(&rootfs, &err) < 0)
 		child_fail(x, &err);
 	if (!x->o->no_new_keyring &&
 	    syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, x->c->id, 0, 0, 0) < 0 &&
@@ -522,8 +526,6 @@ static int check_config(const struct berth_config *cfg, berth_error_t *err)
 		return berth_error(err, EINVAL, "process: missing required field");
 	if (!cfg->ns[BERTH_NS_MNT].enabled)
 		return berth_error(err, EINVAL, "linux.namespaces: a mount namespace is required");
-	if (cfg->ns[BERTH_NS_MNT].path)
-		return berth_error(err, ENOTSUP, "unsupported: joining a mount namespace by path");
 	if (cfg->ns[BERTH_NS_USER].path && cfg->ns[BERTH_NS_PID].enabled &&
 	    !cfg->ns[BERTH_NS_PID].path)
 		return berth_error(err, ENOTSUP,

@@ -596,10 +596,8 @@ static int readonly_path(const char *path, berth_error_t *err)
 	return 0;
 }
 
-int berth_rootfs_finish(struct berth_rootfs *r, berth_error_t *err)
+int berth_rootfs_sysctl(const struct berth_config *cfg, berth_error_t *err)
 {
-	const struct berth_config *cfg = r->cfg;
-
 	for (size_t i = 0; i < cfg->n_sysctl; i++) {
 		char path[PATH_MAX];
 		snprintf(path, sizeof(path), "/proc/sys/%s", cfg->sysctl[i].key);
@@ -609,6 +607,15 @@ int berth_rootfs_finish(struct berth_rootfs *r, berth_error_t *err)
 		if (berth_write_file(path, cfg->sysctl[i].value, err) < 0)
 			return berth_error_wrap(err, "sysctl `%s`", cfg->sysctl[i].key);
 	}
+	return 0;
+}
+
+int berth_rootfs_finish(struct berth_rootfs *r, berth_error_t *err)
+{
+	const struct berth_config *cfg = r->cfg;
+
+	if (berth_rootfs_sysctl(cfg, err) < 0)
+		return -1;
 	for (char **p = cfg->readonly_paths; p && *p; p++)
 		if (readonly_path(*p, err) < 0)
 			return -1;

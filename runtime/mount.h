@@ -9,6 +9,9 @@
  *   berth_rootfs_pivot()    pivot_root (or MS_MOVE + chroot with --no-pivot);
  *   berth_rootfs_finish()   sysctl, maskedPaths, readonlyPaths, read-only root.
  *
+ * A mount namespace joined by path (linux.namespaces) is used as it is, as
+ * runc does: no mounts, no pivot_root; only berth_rootfs_sysctl() applies.
+ *
  * Every destination is resolved inside the rootfs with openat2(RESOLVE_IN_ROOT)
  * and mounted through /proc/self/fd/N, so a symlink in the rootfs cannot
  * redirect a mount to the host (the CVE-2021-30465 class).
@@ -36,6 +39,8 @@ struct berth_rootfs {
 int berth_rootfs_prepare(struct berth_rootfs *r, berth_error_t *err);
 int berth_rootfs_pivot(struct berth_rootfs *r, berth_error_t *err);
 int berth_rootfs_finish(struct berth_rootfs *r, berth_error_t *err);
+/* linux.sysctl, written through /proc/sys (part of berth_rootfs_finish). */
+int berth_rootfs_sysctl(const struct berth_config *cfg, berth_error_t *err);
 
 /*
  * Open path (absolute, inside the tree of root_fd) with RESOLVE_IN_ROOT; when

@@ -3,7 +3,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 need_root
 . "$(dirname "$0")/rt.sh"
-plan 22
+plan 29
 
 # a network namespace by path (what podman and CNI setups do)
 ns=bt-rt-netns-$$
@@ -28,6 +28,25 @@ is "$(head -1 <<<"$out")" "$(readlink /proc/$apid/ns/pid)" "joins another contai
 like "$(tail -1 <<<"$out")" "sleep 1000" "sees the other container's processes"
 is "$(readlink /proc/self/ns/pid)" "$(readlink /proc/$$/ns/pid)" "berth itself stayed in its pid namespace"
 ok "delete the first" b delete -f bt-rt-ns-a
+
+# another container's mount namespace by path: its root and mounts as they are,
+# nothing mounted or pivoted again (as runc)
+first=$(rt_bundle mnta sh -c 'echo from-a > /data/marker; exec sleep 1000')
+rt_jq "$first" '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]}]'
+ok "run a container with a tmpfs at /data" b run -d -b "$first" bt-rt-ns-mnta
+apid=$(b state bt-rt-ns-mnta | jq -r .pid)
+for _ in $(seq 100); do [ -s "/proc/$apid/root/data/marker" ] && break; sleep 0.05; done
+before=$(grep -c . "/proc/$apid/mountinfo")
+bun=$(rt_bundle mntjoin sh -c 'readlink /proc/self/ns/mnt; cat /data/marker; grep -c . /proc/self/mountinfo')
+rt_jq "$bun" "(.linux.namespaces[] | select(.type == \"mount\")) |= {\"type\": \"mount\", \"path\": \"/proc/$apid/ns/mnt\"} |
+	(.linux.namespaces[] | select(.type == \"pid\")) |= {\"type\": \"pid\", \"path\": \"/proc/$apid/ns/pid\"}"
+out=$(b run -b "$bun" bt-rt-ns-mntb 2>&1)
+is "$(sed -n 1p <<<"$out")" "$(readlink /proc/$apid/ns/mnt)" "joins another container's mount namespace"
+is "$(sed -n 2p <<<"$out")" "from-a" "in that container's root, with its mounts"
+is "$(sed -n 3p <<<"$out")" "$before" "sees its mount table as it was"
+is "$(grep -c . "/proc/$apid/mountinfo")" "$before" "nothing was mounted in the joined namespace"
+ok "the joiner left nothing" rt_nothing_left bt-rt-ns-mntb
+ok "delete the first" b delete -f bt-rt-ns-mnta
 
 # a missing namespace path is one clear error
 bun=$(rt_bundle badpath true)
