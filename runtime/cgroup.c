@@ -1020,9 +1020,13 @@ int berth_cgroup_kill(const struct berth_cgroup *cg, int sig, berth_error_t *err
 /* Remove dir and its sub-cgroups; -EBUSY while processes remain. */
 static int remove_tree(const char *dir, int depth)
 {
-	cleanup_closedir DIR *dh = opendir(dir);
+	cleanup_closedir DIR *dh = NULL;
 	struct dirent *de;
 
+	/* Usually there are no sub-cgroups: one rmdir instead of reading the directory. */
+	if (rmdir(dir) == 0 || errno == ENOENT)
+		return 0;
+	dh = opendir(dir);
 	if (dh == NULL)
 		return errno == ENOENT ? 0 : -errno;
 	while (depth < 32 && (de = readdir(dh)) != NULL) {
