@@ -148,9 +148,38 @@ static json_t *strv_json(char **v)
 	return a;
 }
 
-/* Everything `create` makes; on failure engine_remove() takes back whatever exists. */
-static int do_create(struct berthctl_opts *o, struct run_opts *r, struct engine_ctr **out,
-		     berth_error_t *err)
+/* CNI ADD of the container's netns to the network in its record; the address goes there too. */
+static int attach_network(struct berthctl_opts *o, struct engine_ctr *c, berth_error_t *err)
+{
+	const char *netkind = jstr(c->rec, "network");
+	const char *net = strcmp(netkind, "default") == 0 ? CNI_DEFAULT_NETWORK : netkind;
+	struct engine_port ports[64];
+	cleanup_free char *ip = NULL;
+	size_t n = 0, i;
+	json_t *jp;
+
+	json_array_foreach (json_object_get(c->rec, "ports"), i, jp) {
+		if (n == 64)
+			break;
+		ports[n].host = (uint16_t)json_integer_value(json_object_get(jp, "host"));
+		ports[n].ctr = (uint16_t)json_integer_value(json_object_get(jp, "container"));
+		snprintf(ports[n].proto, sizeof(ports[n].proto), "%s", jstr(jp, "proto") ?: "tcp");
+		n++;
+	}
+	if (engine_cni_add(o, c, net, ports, n, &ip, err) < 0)
+		return -1;
+	if (ip)
+		json_object_set_new(c->rec, "ip", json_string(ip));
+	return engine_ctr_save(c, err);
+}
+
+/*
+ * Everything `create` makes; on failure engine_remove() takes back whatever
+ * exists.  With defer_cni the caller attaches the network (attach_network())
+ * while the shim creates the container.
+ */
+static int do_create(struct berthctl_opts *o, struct run_opts *r, bool defer_cni,
+		     struct engine_ctr **out, berth_error_t *err)
 {
 	cleanup_storage_store struct storage_store *st = NULL;
 	cleanup_storage_image struct storage_image *img = NULL;
@@ -159,7 +188,6 @@ static int do_create(struct berthctl_opts *o, struct run_opts *r, struct engine_
 	cleanup_free char *volumes = NULL;
 	cleanup_free char *cfgpath = NULL;
 	cleanup_free char *text = NULL;
-	cleanup_free char *ip = NULL;
 	char cgroup[ENGINE_ID_LEN + 16], created[48], name[32];
 	struct engine_ctr *c;
 	const char *netkind = r->network;
@@ -249,17 +277,10 @@ static int do_create(struct berthctl_opts *o, struct run_opts *r, struct engine_
 		goto fail;
 	if (own_netns && engine_netns_create(c->p.netns, err) < 0)
 		goto fail;
-	if (cni) {
-		const char *net = strcmp(netkind, "default") == 0 ? CNI_DEFAULT_NETWORK : netkind;
-		if (engine_cni_add(o, c, net, r->ports, r->nports, &ip, err) < 0)
-			goto fail;
-		if (ip)
-			json_object_set_new(c->rec, "ip", json_string(ip));
-	}
 	json_t *stop = json_object_get(storage_image_config_json(img), "config");
 	if (json_is_object(stop) && jstr(stop, "StopSignal"))
 		json_object_set_new(c->rec, "stop_signal", json_string(jstr(stop, "StopSignal")));
-	if (engine_ctr_save(c, err) < 0)
+	if (engine_ctr_save(c, err) < 0 || (cni && !defer_cni && attach_network(o, c, err) < 0))
 		goto fail;
 	return 0;
 fail:
@@ -272,6 +293,17 @@ fail:
 static void short_usage(const char *cmd)
 {
 	fprintf(stderr, "%s: %s: bad usage (see berthctl(1))\n", PROG, cmd);
+}
+
+/* Let a container created with --attach-first run without attaching. */
+static int start_created(struct engine_ctr *c, berth_error_t *err)
+{
+	int fd = engine_shim_request(c->p.state, "start", err);
+
+	if (fd < 0)
+		return berth_error_wrap(err, "start `%.12s`", c->id);
+	close(fd);
+	return 0;
 }
 
 /* Follow a running container's output until it exits (or we detach). */
@@ -313,7 +345,9 @@ static int cmd_run(struct berthctl_opts *o, int argc, char **argv, bool is_run)
 		run_opts_free(&r);
 		return fail(&err, BERTHCTL_EXIT_ENGINE);
 	}
-	if (do_create(o, &r, &c, &err) < 0) {
+	/* CNI ADD (plugin exec's) overlaps the runtime's create in the shim */
+	bool cni = is_run && strcmp(r.network, "none") != 0 && strcmp(r.network, "host") != 0;
+	if (do_create(o, &r, cni, &c, &err) < 0) {
 		run_opts_free(&r);
 		return fail(&err, BERTHCTL_EXIT_ENGINE);
 	}
@@ -331,7 +365,9 @@ static int cmd_run(struct berthctl_opts *o, int argc, char **argv, bool is_run)
 		run_opts_free(&r);
 		return fail(&err, BERTHCTL_EXIT_ENGINE);
 	}
-	if (engine_start(o, c, !r.detach, &pid, &err) < 0) {
+	if (engine_start_during(o, c, !r.detach || cni, cni ? attach_network : NULL, &pid, &err) <
+		    0 ||
+	    (r.detach && cni && start_created(c, &err) < 0)) {
 		code = err && err->code ? err->code : BERTHCTL_EXIT_ENGINE;
 		engine_remove(o, c, true, NULL);
 		run_opts_free(&r);

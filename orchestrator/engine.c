@@ -553,6 +553,14 @@ static const char *jstr(json_t *o, const char *key)
 int engine_start(struct berthctl_opts *o, struct engine_ctr *c, bool attach_first, pid_t *pid,
 		 berth_error_t *err)
 {
+	return engine_start_during(o, c, attach_first, NULL, pid, err);
+}
+
+int engine_start_during(struct berthctl_opts *o, struct engine_ctr *c, bool attach_first,
+			engine_during_fn during, pid_t *pid, berth_error_t *err)
+{
+	berth_error_t during_err = NULL;
+	int during_ret = 0;
 	const char *shim = engine_shim(o);
 	char sync_arg[16], buf[2048];
 	char *argv[40];
@@ -645,6 +653,8 @@ int engine_start(struct berthctl_opts *o, struct engine_ctr *c, bool attach_firs
 		_exit(125);
 	}
 	close(p[1]);
+	if (during)
+		during_ret = during(o, c, &during_err);
 	for (;;) {
 		ssize_t k = read(p[0], buf + got, sizeof(buf) - 1 - got);
 		if (k < 0 && errno == EINTR)
@@ -659,6 +669,10 @@ int engine_start(struct berthctl_opts *o, struct engine_ctr *c, bool attach_firs
 	close(p[0]);
 	buf[got] = '\0';
 	waitpid(child, &status, 0);
+	if (during_ret < 0) {
+		*err = during_err;
+		return -1;
+	}
 	if (strncmp(buf, "ok ", 3) == 0) {
 		*pid = (pid_t)atoi(buf + 3);
 		return 0;

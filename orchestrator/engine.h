@@ -125,6 +125,14 @@ int engine_cni_add(struct berthctl_opts *o, struct engine_ctr *c, const char *ne
 /* Start the shim for a created container; *pid gets the container's pid. */
 int engine_start(struct berthctl_opts *o, struct engine_ctr *c, bool attach_first, pid_t *pid,
 		 berth_error_t *err);
+/*
+ * The same, running during(o, c, err) while the shim creates the container
+ * (with attach_first, nothing runs in it before an attach or a `start`
+ * request).  A failure of during() is returned once the shim has answered.
+ */
+typedef int (*engine_during_fn)(struct berthctl_opts *o, struct engine_ctr *c, berth_error_t *err);
+int engine_start_during(struct berthctl_opts *o, struct engine_ctr *c, bool attach_first,
+			engine_during_fn during, pid_t *pid, berth_error_t *err);
 /* Tear everything down: shim, runtime state, network, rootfs, files, name. */
 int engine_remove(struct berthctl_opts *o, struct engine_ctr *c, bool force, berth_error_t *err);
 

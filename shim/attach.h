@@ -13,6 +13,9 @@
  *                            its output and exit status go to this client only
  *   kill SIGNAL              send SIGNAL (a number) to the container's init
  *   wait                     answer with the final exit status of the container
+ *   start                    with --attach-first: start the process without
+ *                            an attached client (berthctl run -d, once the
+ *                            container's network is set up)
  *
  * The shim answers with frames: one byte of type, four bytes of payload length
  * (big endian), the payload.  The first frame is SHIM_FRAME_OK or

@@ -87,6 +87,7 @@ struct shim {
 	int exec_seq, nexecs;
 	bool running, done;
 	bool trim; /* an exec session came or went: shim_trim_text() once idle */
+	bool start_asked; /* --attach-first: a `start` request came (no attach needed) */
 	int restarts, backoff_step, dirfd;
 	struct timespec started;
 	char memcg_file[PATH_MAX];
@@ -855,6 +856,13 @@ static void handle_request(struct shim *s, struct client *c)
 		c->mode = CLIENT_DONE;
 		c->close_after_flush = true;
 		client_flush(s, c);
+	} else if (strcmp(req, "start") == 0) {
+		/* --attach-first without attaching (berthctl run -d once the network is up) */
+		s->start_asked = true;
+		client_send(s, c, SHIM_FRAME_OK, NULL, 0);
+		c->mode = CLIENT_DONE;
+		c->close_after_flush = true;
+		client_flush(s, c);
 	} else if (strncmp(req, "exec ", 5) == 0) {
 		start_exec(s, c, req + 5);
 	} else {
@@ -1223,7 +1231,7 @@ int shim_supervise(struct shim_opts *o, berth_error_t *err)
 		do {
 			loop_once(&s, 100);
 			clock_gettime(CLOCK_MONOTONIC, &now);
-		} while (!someone_attached(&s) && now.tv_sec - t0.tv_sec < 30);
+		} while (!someone_attached(&s) && !s.start_asked && now.tv_sec - t0.tv_sec < 30);
 		if (run_start(&s, err) < 0) {
 			char line[1100];
 			snprintf(line, sizeof(line), "%s\n", *err ? (*err)->msg : "start failed");

@@ -10,7 +10,7 @@ RT=${SHIM_RUNTIME:-$BERTH}
 [ -x "$RT" ] || skip_all "no OCI runtime at $RT"
 SHIM=$BUILD/bin/berth-shim
 CLIENT=$BERTH_TOP/tests/shim/shimclient.pl
-plan 43
+plan 46
 
 T=$(tap_tmpdir)
 RROOT=$T/rt
@@ -172,6 +172,17 @@ r=$(shim bnf --runtime builtin)
 like "$r" '^error .*/no/such/binary.*([Nn]o such file|not found)' \
 	"builtin runtime: a command that is not there, one error naming it"
 ok "builtin runtime: nothing left of the failed container" test ! -e "$RROOT/bt-eng-bnf-$$"
+
+# --- --attach-first and a `start` request: the process runs without an attached client
+bundle af sh -c 'echo started-by-request'
+shim af --runtime builtin --attach-first >/dev/null
+sleep 0.3
+ok "attach-first: the process waits (no exit file yet)" test ! -e "$T/af.st/exit"
+"$CLIENT" "$T/af.st" start >/dev/null 2>&1
+is "$?" 0 "a start request is answered OK"
+wait_exit af
+is "$(field af exit_code):$(cri_text "$T/af.st/ctr.log")" "0:started-by-request" \
+	"after the start request the process ran"
 
 # --- --exit-command-lock: skipped when the lock holder removed the file, run otherwise
 bundle el true

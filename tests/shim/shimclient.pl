@@ -42,7 +42,7 @@ while (1) {
 	for my $fh (@r) {
 		if ($fh == $s) {
 			my $n = sysread($s, $buf, 65536, length $buf);
-			exit($got_ok && $req =~ /^kill/ ? 0 : 124) unless $n;
+			exit($got_ok && $req =~ /^(kill|start)/ ? 0 : 124) unless $n;
 			while (length $buf >= 5) {
 				my ($type, $len) = unpack('aN', $buf);
 				last if length $buf < 5 + $len;
