@@ -2,9 +2,12 @@
 /* cgroup v1 controller files: one hierarchy directory per call. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cgroup_internal.h"
 #include "util.h"
@@ -265,16 +268,31 @@ static void rule_text(const struct berth_cgroup_device_rule *d, char *buf, size_
 	snprintf(buf, len, "%c %s:%s %s", d->type, maj, min, d->access);
 }
 
+/* Each write() is one rule: one open for each run of rules going to the same file. */
 int berth_cg_v1_devices(const char *dir, const struct berth_cgroup_device_rule *rules, size_t n,
 			berth_error_t *err)
 {
+	cleanup_close int fd = -1;
+	bool fd_allow = false;
+
 	for (size_t i = 0; i < n; i++) {
-		char text[80];
+		const char *file = rules[i].allow ? "devices.allow" : "devices.deny";
+		char text[80], path[PATH_MAX];
+		size_t len;
 
 		rule_text(&rules[i], text, sizeof(text));
-		if (berth_cg_write(dir, rules[i].allow ? "devices.allow" : "devices.deny", text,
-				   "device rule", err) < 0)
-			return -1;
+		len = strlen(text);
+		snprintf(path, sizeof(path), "%s/%s", dir, file);
+		if (fd < 0 || fd_allow != rules[i].allow) {
+			if (fd >= 0)
+				close(fd);
+			fd = open(path, O_WRONLY | O_CLOEXEC);
+			if (fd < 0)
+				return berth_error_errno(err, errno, "device rule: open `%s`", path);
+			fd_allow = rules[i].allow;
+		}
+		if (write(fd, text, len) != (ssize_t)len)
+			return berth_error_errno(err, errno, "device rule: write `%s` to `%s`", text, path);
 	}
 	return 0;
 }
