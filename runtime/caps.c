@@ -234,14 +234,18 @@ int berth_caps_drop_bounding(const struct berth_caps *caps, berth_error_t *err)
 	/*
 	 * Every number, not only up to berth_cap_last(): the kernel answers
 	 * EINVAL above its last capability, and a /proc that says less than
-	 * the kernel has cannot leave a capability in the bounding set.
+	 * the kernel has cannot leave a capability in the bounding set.  The
+	 * first EINVAL is that end: every number above it is invalid too.
 	 */
 	for (int c = 0; c < 64; c++) {
 		if (caps->bounding & (UINT64_C(1) << c))
 			continue;
-		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
+			if (errno == EINVAL)
+				break;
 			return berth_error_errno(err, errno, "drop %s from the bounding set",
 						 berth_cap_name(c) ? berth_cap_name(c) : "capability");
+		}
 	}
 	return 0;
 }
