@@ -259,8 +259,21 @@ static int join_namespaces(struct init_ctx *x, berth_error_t *err)
 	return 0;
 }
 
+/*
+ * run without --pid-file: the runtime does nothing between "created" and
+ * "started" that the program must wait for (run blocks the signals it forwards
+ * before create), so the init goes on to execve right after READY instead of
+ * waiting for START: one round trip between the two processes less.
+ */
+static bool run_straight(const struct berth_create_opts *o)
+{
+	return o->run && !o->pid_file && !o->init_hook;
+}
+
 static int wait_start(struct init_ctx *x, berth_error_t *err)
 {
+	if (run_straight(x->o))
+		return 0;
 	if (x->o->run) {
 		char buf[16];
 		int fd = -1;
@@ -971,13 +984,14 @@ int berth_container_start(struct berth_container *c, berth_error_t *err)
 	return mark_running(c, err);
 }
 
-int berth_container_start_sync(struct berth_container *c, int sync_fd, berth_error_t *err)
+int berth_container_start_sync(struct berth_container *c, const struct berth_create_opts *o,
+			       int sync_fd, berth_error_t *err)
 {
 	char buf[8192];
 	int fd = -1;
 	ssize_t n;
 
-	if (berth_sync_send(sync_fd, BERTH_MSG_START, NULL) < 0)
+	if (!run_straight(o) && berth_sync_send(sync_fd, BERTH_MSG_START, NULL) < 0)
 		return berth_error_errno(err, errno, "start `%s`", c->id);
 	/* EOF: the socket closed on execve.  A message: the exec failed. */
 	n = berth_sync_recv(sync_fd, buf, sizeof(buf), &fd);

@@ -46,7 +46,8 @@ int berth_container_create(const char *state_root, const struct berth_create_opt
 /* start: open exec.fifo and let a created container run its program. */
 int berth_container_start(struct berth_container *c, berth_error_t *err);
 /* run: let the child go over the sync socket and wait until it has exec'd. */
-int berth_container_start_sync(struct berth_container *c, int sync_fd, berth_error_t *err);
+int berth_container_start_sync(struct berth_container *c, const struct berth_create_opts *o,
+			       int sync_fd, berth_error_t *err);
 
 /* Signal the init process (all: every process of the cgroup). */
 int berth_container_kill(struct berth_container *c, int sig, bool all, berth_error_t *err);

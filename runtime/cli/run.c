@@ -23,8 +23,8 @@ int berth_cmd_run(struct berth_global *g, int argc, char **argv, berth_error_t *
 
 	if (berth_cli_create_opts("run", argc, argv, &o, &detach, &keep, err) < 0)
 		return 1;
-	if (berth_container_create(g->root, &o, &c, &sync, err) < 0)
-		return 1;
+	/* Blocked before create: without --pid-file the program may start as soon
+	 * as the container is created, and these signals are then its. */
 	sigemptyset(&fwd);
 	if (!detach) {
 		static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
@@ -32,7 +32,9 @@ int berth_cmd_run(struct berth_global *g, int argc, char **argv, berth_error_t *
 			sigaddset(&fwd, sigs[i]);
 		sigprocmask(SIG_BLOCK, &fwd, NULL);
 	}
-	if (berth_container_start_sync(c, sync, err) < 0) {
+	if (berth_container_create(g->root, &o, &c, &sync, err) < 0)
+		return 1;
+	if (berth_container_start_sync(c, &o, sync, err) < 0) {
 		berth_error_t e = NULL;
 		berth_container_destroy(c, &e);
 		berth_error_release(&e);
