@@ -7,6 +7,7 @@
  * of loading a second program three times per container.  Only the child
  * touches this code, so an idle shim's RSS does not grow with it.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,4 +51,18 @@ int shim_builtin_runtime(int argc, char **argv)
 		return ret > 0 ? ret : 1;
 	}
 	return ret < 0 ? 1 : ret;
+}
+
+int shim_builtin_start(const char *root, const char *id, berth_error_t *err)
+{
+	struct berth_global g = { .root = root ? root : "/run/berth", .log_format = "text" };
+	char *argv[] = { "start", (char *)id, NULL };
+
+	optind = 0;
+	if (berth_cmd_start(&g, 2, argv, err) != 0) {
+		if (*err == NULL)
+			berth_error(err, EIO, "start `%s`: failed", id);
+		return -1;
+	}
+	return 0;
 }

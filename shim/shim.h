@@ -67,6 +67,8 @@ struct shim_rt_call {
 
 /* The runtime CLI (argv[0] ignored) run in this process through libberth; its exit status. */
 int shim_builtin_runtime(int argc, char **argv);
+/* libberth's start of a created container, in this process (its init is our child). */
+int shim_builtin_start(const char *root, const char *id, berth_error_t *err);
 /* --runtime builtin: libberth in a forked child instead of an exec'd runtime binary. */
 #define SHIM_RUNTIME_BUILTIN "builtin"
 
