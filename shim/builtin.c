@@ -66,3 +66,14 @@ int shim_builtin_start(const char *root, const char *id, berth_error_t *err)
 	}
 	return 0;
 }
+
+void shim_builtin_delete(const char *root, const char *id)
+{
+	struct berth_global g = { .root = root ? root : "/run/berth", .log_format = "text" };
+	char *argv[] = { "delete", "--force", (char *)id, NULL };
+	berth_error_t err = NULL;
+
+	optind = 0;
+	berth_cmd_delete(&g, 3, argv, &err);
+	berth_error_release(&err);
+}

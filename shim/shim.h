@@ -69,6 +69,8 @@ struct shim_rt_call {
 int shim_builtin_runtime(int argc, char **argv);
 /* libberth's start of a created container, in this process (its init is our child). */
 int shim_builtin_start(const char *root, const char *id, berth_error_t *err);
+/* libberth's delete --force of the container, in this process (errors are ignored, as for delete -f). */
+void shim_builtin_delete(const char *root, const char *id);
 /* --runtime builtin: libberth in a forked child instead of an exec'd runtime binary. */
 #define SHIM_RUNTIME_BUILTIN "builtin"
 

@@ -450,6 +450,12 @@ static int rt_argv(struct shim *s, char **argv, const char *verb)
 
 static void rt_delete(struct shim *s)
 {
+	if (strcmp(s->o->runtime, SHIM_RUNTIME_BUILTIN) == 0) {
+		/* in the shim itself: it is about to exit, or trims its text again */
+		shim_builtin_delete(s->o->runtime_root, s->o->id);
+		s->trim = true;
+		return;
+	}
 	char *argv[8];
 	int n = rt_argv(s, argv, "delete");
 	struct shim_rt_call call = { .argv = argv, .in_fd = -1, .out_fd = -1, .err_fd = -1,
