@@ -684,6 +684,14 @@ static int file_params(struct rctx *c, struct rfile *rf, const struct cr_r_file_
 					  { (time_t)p->p[3], (long)p->p[4] } };
 		uint64_t ticks = p->p[1];
 
+		/*
+		 * A periodic timer that expired and was not read yet shows 0 left: the
+		 * kernel re-arms it only on the read.  Armed with 0 it would be off for
+		 * good; it is due, so it fires at once.
+		 */
+		if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0 &&
+		    (its.it_interval.tv_sec || its.it_interval.tv_nsec))
+			its.it_value.tv_nsec = 1;
 		rf->fd = timerfd_create((int)p->p[0], TFD_CLOEXEC | (nb ? TFD_NONBLOCK : 0));
 		if (rf->fd >= 0 && timerfd_settime(rf->fd, 0, &its, NULL) < 0)
 			return berth_error_errno(err, errno, "restore timerfd");
