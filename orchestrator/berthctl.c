@@ -101,3 +101,17 @@ int main(int argc, char **argv)
 	}
 	return fn(&opts, argc - optind, argv + optind);
 }
+
+int berthctl_dispatch(const char *group, const char *list, const struct berthctl_subcmd *cmds,
+		      struct berthctl_opts *opts, int argc, char **argv)
+{
+	if (argc < 1) {
+		fprintf(stderr, "berthctl: %s: which command? (%s)\n", group, list);
+		return BERTHCTL_EXIT_ENGINE;
+	}
+	for (; cmds->name; cmds++)
+		if (strcmp(argv[0], cmds->name) == 0)
+			return cmds->fn(opts, argc, argv);
+	fprintf(stderr, "berthctl: %s `%s`: no such command (%s)\n", group, argv[0], list);
+	return BERTHCTL_EXIT_ENGINE;
+}

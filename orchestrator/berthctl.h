@@ -31,4 +31,15 @@ int berthctl_cmd_volume(struct berthctl_opts *opts, int argc, char **argv) __att
 
 #define BERTHCTL_EXIT_ENGINE 125
 
+/* One subcommand of a group (`network ls`): a name or alias and its handler. */
+struct berthctl_subcmd {
+	const char *name;
+	berthctl_cmd_fn fn;
+};
+
+/* Runs the subcommand argv[0] of GROUP from the NULL-terminated table CMDS;
+ * a missing or unknown name is one error line naming the choices (LIST) and 125. */
+int berthctl_dispatch(const char *group, const char *list, const struct berthctl_subcmd *cmds,
+		      struct berthctl_opts *opts, int argc, char **argv);
+
 #endif

@@ -516,20 +516,15 @@ static int cmd_rm(struct berthctl_opts *o, int argc, char **argv)
 
 int berthctl_cmd_network(struct berthctl_opts *opts, int argc, char **argv)
 {
-	const char *cmd = argc > 0 ? argv[0] : NULL;
+	static const struct berthctl_subcmd cmds[] = {
+		{ "create", cmd_create },
+		{ "ls", cmd_ls },
+		{ "list", cmd_ls },
+		{ "inspect", cmd_inspect },
+		{ "rm", cmd_rm },
+		{ "remove", cmd_rm },
+		{ NULL, NULL },
+	};
 
-	if (cmd == NULL) {
-		fprintf(stderr, "%s: network: which command? (create, ls, inspect, rm)\n", PROG);
-		return BERTHCTL_EXIT_ENGINE;
-	}
-	if (strcmp(cmd, "create") == 0)
-		return cmd_create(opts, argc, argv);
-	if (strcmp(cmd, "ls") == 0 || strcmp(cmd, "list") == 0)
-		return cmd_ls(opts, argc, argv);
-	if (strcmp(cmd, "inspect") == 0)
-		return cmd_inspect(opts, argc, argv);
-	if (strcmp(cmd, "rm") == 0 || strcmp(cmd, "remove") == 0)
-		return cmd_rm(opts, argc, argv);
-	fprintf(stderr, "%s: network `%s`: no such command (create, ls, inspect, rm)\n", PROG, cmd);
-	return BERTHCTL_EXIT_ENGINE;
+	return berthctl_dispatch("network", "create, ls, inspect, rm", cmds, opts, argc, argv);
 }

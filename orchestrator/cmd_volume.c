@@ -260,23 +260,16 @@ static int cmd_prune(struct berthctl_opts *o, int argc, char **argv)
 
 int berthctl_cmd_volume(struct berthctl_opts *opts, int argc, char **argv)
 {
-	const char *cmd = argc > 0 ? argv[0] : NULL;
+	static const struct berthctl_subcmd cmds[] = {
+		{ "create", cmd_create },
+		{ "ls", cmd_ls },
+		{ "list", cmd_ls },
+		{ "inspect", cmd_inspect },
+		{ "rm", cmd_rm },
+		{ "remove", cmd_rm },
+		{ "prune", cmd_prune },
+		{ NULL, NULL },
+	};
 
-	if (cmd == NULL) {
-		fprintf(stderr, "%s: volume: which command? (create, ls, inspect, rm, prune)\n", PROG);
-		return BERTHCTL_EXIT_ENGINE;
-	}
-	if (strcmp(cmd, "create") == 0)
-		return cmd_create(opts, argc, argv);
-	if (strcmp(cmd, "ls") == 0 || strcmp(cmd, "list") == 0)
-		return cmd_ls(opts, argc, argv);
-	if (strcmp(cmd, "inspect") == 0)
-		return cmd_inspect(opts, argc, argv);
-	if (strcmp(cmd, "rm") == 0 || strcmp(cmd, "remove") == 0)
-		return cmd_rm(opts, argc, argv);
-	if (strcmp(cmd, "prune") == 0)
-		return cmd_prune(opts, argc, argv);
-	fprintf(stderr, "%s: volume `%s`: no such command (create, ls, inspect, rm, prune)\n", PROG,
-		cmd);
-	return BERTHCTL_EXIT_ENGINE;
+	return berthctl_dispatch("volume", "create, ls, inspect, rm, prune", cmds, opts, argc, argv);
 }

@@ -68,6 +68,10 @@ json_t *berth_cli_state_json(const struct berth_container *c);
  * when signal N killed it.
  */
 int berth_cli_wait(pid_t pid, const sigset_t *fwd);
+
+/* Fill fwd with the signals berth_cli_wait passes on and block them (when
+ * block is true; fwd stays empty otherwise). */
+void berth_cli_block_forwarded(sigset_t *fwd, bool block);
 /* A non-negative integer option value. */
 int berth_cli_uint(const char *opt, const char *val, int *out, berth_error_t *err);
 /* "unknown option" / "missing value" for getopt's '?' and ':' (optopt, argv). */

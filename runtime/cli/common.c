@@ -51,6 +51,18 @@ int berth_cli_bad_option(const char *verb, int argc, char **argv, berth_error_t 
 }
 
 /* Wait for the container's init (our child), passing on the signals we get. */
+void berth_cli_block_forwarded(sigset_t *fwd, bool block)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+
+	sigemptyset(fwd);
+	if (!block)
+		return;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(fwd, sigs[i]);
+	sigprocmask(SIG_BLOCK, fwd, NULL);
+}
+
 int berth_cli_wait(pid_t pid, const sigset_t *fwd)
 {
 	cleanup_close int sfd = signalfd(-1, fwd, SFD_CLOEXEC);

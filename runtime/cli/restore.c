@@ -258,14 +258,7 @@ int berth_cmd_restore(struct berth_global *g, int argc, char **argv, berth_error
 	ro.pass_fds = pass_fds;
 	ro.pass_arg = &sync;
 	ro.stdio_from_caller = true;
-	sigemptyset(&fwd);
-	if (!detach) {
-		static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
-
-		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-			sigaddset(&fwd, sigs[i]);
-		sigprocmask(SIG_BLOCK, &fwd, NULL);
-	}
+	berth_cli_block_forwarded(&fwd, !detach);
 	if ((c->cgroup && limits && berth_cgroup_update(c->cgroup, limits, err) < 0) ||
 	    cr_restore_tree(image, &ro, &root, &st, err) < 0) {
 		berth_error_t e = NULL;

@@ -25,13 +25,7 @@ int berth_cmd_run(struct berth_global *g, int argc, char **argv, berth_error_t *
 		return 1;
 	/* Blocked before create: without --pid-file the program may start as soon
 	 * as the container is created, and these signals are then its. */
-	sigemptyset(&fwd);
-	if (!detach) {
-		static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
-		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-			sigaddset(&fwd, sigs[i]);
-		sigprocmask(SIG_BLOCK, &fwd, NULL);
-	}
+	berth_cli_block_forwarded(&fwd, !detach);
 	if (berth_container_create(g->root, &o, &c, &sync, err) < 0)
 		return 1;
 	if (berth_container_start_sync(c, &o, sync, err) < 0) {

@@ -59,12 +59,14 @@ is "$("$BERTH" --root "$root" list -q | grep -c "^$id2\$")" 0 "and leaves no con
 # capset waits for an agent that has no fd: the run would hang, here
 # bounded by timeout).  The agent lets capset through and fails mkdir.
 id3=bt-security-notify-3
+# mkdir and the runtime's own capset go to the agent (runs 3 and 4).
+notify_capset='.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: "'"$sock"'",
+	syscalls: [{names: ["mkdir", "mkdirat", "capset"], action: "SCMP_ACT_NOTIFY"}]}'
 defer "'$BERTH' --root '$root' delete --force $id3"
 security_bundle "$tmp/b3" '.process.noNewPrivileges = false | .process.user = {uid: 1000, gid: 1000} |
 	.process.capabilities = {bounding: ["CAP_KILL", "CAP_CHOWN"], effective: ["CAP_KILL"],
 	permitted: ["CAP_KILL"], inheritable: ["CAP_KILL"], ambient: ["CAP_KILL"]} |
-	.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: "'"$sock"'",
-	syscalls: [{names: ["mkdir", "mkdirat", "capset"], action: "SCMP_ACT_NOTIFY"}]}' \
+	'"$notify_capset" \
 	'mkdir /made 2>&1; grep -E "^Cap(Eff|Bnd):" /proc/self/status | tr -d "\t"; grep NoNewPrivs /proc/self/status | tr -d "\t"' || exit 1
 "$agent" "$sock" "$tmp/state3.json" 18 &
 agent3=$!
@@ -90,8 +92,7 @@ defer "'$BERTH' --root '$root' delete --force $id4"
 security_bundle "$tmp/b4" '.process.noNewPrivileges = false | .process.user = {uid: 1000, gid: 1000} |
 	.process.capabilities = {bounding: ["CAP_KILL"], effective: ["CAP_KILL"], permitted: ["CAP_KILL"],
 	inheritable: ["CAP_KILL"], ambient: ["CAP_KILL"]} |
-	.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: "'"$sock"'",
-	syscalls: [{names: ["mkdir", "mkdirat", "capset"], action: "SCMP_ACT_NOTIFY"}]}' \
+	'"$notify_capset" \
 	'sleep 1000' || exit 1
 "$agent" "$sock" "$tmp/state4.json" 18 &
 agent4=$!
