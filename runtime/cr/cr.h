@@ -23,6 +23,12 @@ struct cr_dump_opts {
 	 */
 	int (*thaw)(void *arg, berth_error_t *err);
 	void *thaw_arg;
+	/*
+	 * A pty slave whose master is outside the tree (a shell job's terminal,
+	 * a container's console) is saved as an external terminal; without it,
+	 * such a slave fails the dump.
+	 */
+	bool shell_job;
 };
 
 struct cr_stats {
@@ -57,6 +63,15 @@ struct cr_restore_opts {
 	 * Data that was waiting in such a pipe is dropped.
 	 */
 	bool stdio_from_caller;
+	/*
+	 * With shell_job: tty_fd (a terminal of ours) becomes every external
+	 * terminal of the image, and the controlling terminal of the session
+	 * that had one.  tty_new: it is a new pty (it gets the saved window
+	 * size too).  Without shell_job an image with an external terminal is
+	 * refused before anything is created.
+	 */
+	bool shell_job, tty_new;
+	int tty_fd;
 };
 
 /*

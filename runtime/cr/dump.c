@@ -37,6 +37,7 @@
 #include "maps.h"
 #include "ptrace.h"
 #include "records.h"
+#include "tty.h"
 #include "util.h"
 
 #define CR_PTRACE_GET_RSEQ_CONFIGURATION 0x420f
@@ -89,6 +90,8 @@ struct dctx {
 	size_t pagebuf_len;
 	int half; /* which half of pagebuf the next batch is read into */
 	bool thawed;
+	bool shell_job;
+	struct cr_tty_dump ttys;
 };
 
 static uint64_t now_ns(void)
@@ -977,6 +980,8 @@ static int dump_file(struct dctx *c, struct dproc *p, int fd, uint32_t *id, bert
 		f.type = CR_FILE_DIR;
 	} else if (S_ISCHR(sb.st_mode) && allowed_chr(sb.st_rdev)) {
 		f.type = CR_FILE_CHR;
+	} else if (S_ISCHR(sb.st_mode) && cr_tty_is(sb.st_rdev)) {
+		f.type = CR_FILE_TTY;
 	} else if (S_ISFIFO(sb.st_mode) && strncmp(link, "pipe:", 5) == 0) {
 		f.type = CR_FILE_PIPE;
 		f.pipe_size = 0;
@@ -1045,6 +1050,8 @@ static int dump_file(struct dctx *c, struct dproc *p, int fd, uint32_t *id, bert
 	if (f.type >= CR_FILE_EVENTFD && f.type <= CR_FILE_EPOLL &&
 	    anon_state(c, p, fd, &f, err) < 0)
 		return berth_error_wrap(err, "process %d: fd %d (%s)", p->vpid, fd, link);
+	if (f.type == CR_FILE_TTY && cr_tty_note(&c->ttys, f.id, p->pid, p->vpid, fd, &sb, err) < 0)
+		return -1;
 	if (f.type == CR_FILE_TCP_LISTEN) {
 		bool listening;
 
@@ -1533,6 +1540,21 @@ static int write_inventory(struct dctx *c, berth_error_t *err)
 	return ret;
 }
 
+/* The terminals' state and sessions, once every process's files are known. */
+static int dump_ttys(struct dctx *c, berth_error_t *err)
+{
+	struct cr_tty_proc *tp = calloc(c->nprocs, sizeof(*tp));
+	int ret;
+
+	if (tp == NULL)
+		return berth_error_errno(err, ENOMEM, "terminals");
+	for (int i = 0; i < c->nprocs; i++)
+		tp[i] = (struct cr_tty_proc){ c->procs[i].pid, c->procs[i].vpid, c->procs[i].pgid };
+	ret = cr_tty_dump_finish(&c->ttys, &c->filesimg, tp, c->nprocs, c->shell_job, err);
+	free(tp);
+	return ret;
+}
+
 static int dump_all(struct dctx *c, berth_error_t *err)
 {
 	for (int i = 0; i < c->nprocs; i++) {
@@ -1560,7 +1582,7 @@ static int dump_all(struct dctx *c, berth_error_t *err)
 					   c->files[i].vpid, c->files[i].fd,
 					   (unsigned long)c->files[i].ino);
 	}
-	if (cr_img_finish(&c->filesimg, err) < 0)
+	if (dump_ttys(c, err) < 0 || cr_img_finish(&c->filesimg, err) < 0)
 		return -1;
 	if (write_pstree(c, err) < 0)
 		return -1;
@@ -1578,6 +1600,7 @@ int cr_dump_tree(pid_t pid, const char *imgdir, const struct cr_dump_opts *o, st
 
 	memset(&c, 0, sizeof(c));
 	c.filesimg.fd = -1;
+	c.shell_job = o->shell_job;
 	c.st = st ? st : &dummy;
 	memset(c.st, 0, sizeof(*c.st));
 	if (berth_mkdir_p(imgdir, 0700, err) < 0)
@@ -1612,6 +1635,7 @@ int cr_dump_tree(pid_t pid, const char *imgdir, const struct cr_dump_opts *o, st
 		free(c.procs[i].threads);
 	free(c.procs);
 	free(c.files);
+	cr_tty_dump_free(&c.ttys);
 	munmap(c.pagebuf, c.pagebuf_len);
 	close(c.dirfd);
 	return ret < 0 ? berth_error_wrap(err, "checkpoint process %d", pid) : 0;

@@ -110,6 +110,7 @@ enum cr_file_type {
 	CR_FILE_EPOLL = 10,
 	CR_FILE_UNIX = 11, /* a socketpair end; both ends in the tree */
 	CR_FILE_TCP_LISTEN = 12,
+	CR_FILE_TTY = 20, /* a pty end, or /dev/tty or /dev/console naming one: a TTY record follows */
 };
 struct cr_r_file { /* + NUL-terminated path */
 	uint32_t id, type;
@@ -146,6 +147,29 @@ struct cr_r_epoll_tfd {
 	uint32_t epfd, tfd;
 	uint32_t events, pad;
 	uint64_t data;
+};
+
+/*
+ * A terminal description (runtime/cr/tty.c), after all FILE records, the
+ * masters' first.  A slave is opened from its master (TIOCGPTPEER), so its
+ * pty number may differ from the saved one; an external slave (its master
+ * was outside the tree) becomes the restorer's terminal.  termios is the
+ * kernel's struct termios2; the window size is the pty's.
+ */
+enum cr_tty_kind { CR_TTY_MASTER = 1, CR_TTY_SLAVE = 2, CR_TTY_EXTERNAL = 3 };
+enum { CR_TTY_LOCKED = 1, CR_TTY_PACKET = 2 };
+struct cr_r_tty { /* + NUL-terminated path of the slave at checkpoint time */
+	uint32_t id, kind;
+	uint32_t master_id; /* a slave: the FILE of its master */
+	uint32_t index;	    /* the pty number */
+	uint32_t flags;	    /* CR_TTY_LOCKED, CR_TTY_PACKET (masters) */
+	uint32_t ctty_sid;  /* the session leader that has it as controlling terminal, 0 none */
+	uint32_t fg_pgrp;   /* its foreground process group, 0 none or outside the tree */
+	uint32_t pad;
+	uint32_t iflag, oflag, cflag, lflag, ispeed, ospeed;
+	uint8_t line, cc[19];
+	uint16_t rows, cols, xpixel, ypixel;
+	uint32_t pad2;
 };
 
 struct cr_r_pages { /* + npages * page_size bytes */

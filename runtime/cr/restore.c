@@ -50,6 +50,7 @@
 #include "maps.h"
 #include "ptrace.h"
 #include "records.h"
+#include "tty.h"
 #include "util.h"
 
 #ifndef TFD_IOC_SET_TICKS
@@ -138,6 +139,7 @@ struct rctx {
 	struct cr_stats *st;
 	const struct cr_restore_opts *o;
 	int rootfd; /* O_PATH of the given root process's root directory, or -1 */
+	struct cr_tty_restore ttys;
 };
 
 static uint64_t now_ns(void)
@@ -581,6 +583,7 @@ static int open_file(struct rctx *c, struct rfile *rf, berth_error_t *err)
 	case CR_FILE_TIMERFD:
 	case CR_FILE_UNIX:
 	case CR_FILE_TCP_LISTEN:
+	case CR_FILE_TTY:
 		return 0; /* made when their parameters come */
 	default:
 		return berth_error(err, EBADMSG, "files.img: unknown file type %u", rf->f.type);
@@ -724,6 +727,23 @@ static int file_params(struct rctx *c, struct rfile *rf, const struct cr_r_file_
 	return 0;
 }
 
+static int tty_open_path(void *arg, const char *path, int flags)
+{
+	return open_path(arg, path, flags, 0, NULL);
+}
+
+static int tty_file(struct rctx *c, const struct cr_r_tty *t, const char *path,
+		    berth_error_t *err)
+{
+	struct rfile *rf = file_by_id(c, t->id);
+	struct rfile *m = t->master_id ? file_by_id(c, t->master_id) : NULL;
+
+	if (rf == NULL || rf->f.type != CR_FILE_TTY || rf->fd >= 0 || (t->master_id && m == NULL))
+		return berth_error(err, EBADMSG, "files.img: bad terminal record (`%s`)", path);
+	return cr_tty_restore_file(&c->ttys, t, rf->path, (int)rf->f.flags, m ? m->fd : -1,
+				   tty_open_path, c, &rf->fd, err);
+}
+
 /* Is rf a pipe end whose other end no description in the image has? */
 static bool external_pipe(struct rctx *c, const struct rfile *rf)
 {
@@ -779,6 +799,7 @@ static int read_files(struct rctx *c, berth_error_t *err)
 		if (cr_img_read_all(&img, h.type == CR_REC_FILE	      ? sizeof(struct cr_r_file)
 					  : h.type == CR_REC_FILE_PARAMS ? sizeof(struct cr_r_file_params)
 					  : h.type == CR_REC_EPOLL_TFD   ? sizeof(struct cr_r_epoll_tfd)
+					  : h.type == CR_REC_TTY	 ? sizeof(struct cr_r_tty)
 									 : sizeof(struct cr_r_file_data),
 				    &p, err) < 0)
 			goto out;
@@ -790,6 +811,9 @@ static int read_files(struct rctx *c, berth_error_t *err)
 				goto out;
 			}
 			if (file_params(c, rf, p, err) < 0)
+				goto out;
+		} else if (h.type == CR_REC_TTY) {
+			if (tty_file(c, p, (char *)p + sizeof(struct cr_r_tty), err) < 0)
 				goto out;
 		} else if (h.type == CR_REC_EPOLL_TFD) {
 			struct cr_r_epoll_tfd *e = realloc(c->epolls, (c->nepolls + 1) * sizeof(*e));
@@ -830,6 +854,8 @@ static int read_files(struct rctx *c, berth_error_t *err)
 	if (r < 0)
 		goto out;
 	if (c->o->stdio_from_caller && caller_stdio(c, err) < 0)
+		goto out;
+	if (cr_tty_restore_finish(&c->ttys, err) < 0)
 		goto out;
 	/* Move every description above the highest fd a restored process uses. */
 	for (int i = 0; i < c->nfiles; i++) {
@@ -1407,6 +1433,34 @@ static int restore_sigactions(struct rctx *c, struct rproc *rp, berth_error_t *e
 	return 0;
 }
 
+/*
+ * A session leader's controlling terminal and its foreground process group,
+ * from the process itself (every process group exists by now).  Through our
+ * descriptor of the terminal, still open in the process at this point.
+ */
+static int restore_ctty(struct rctx *c, struct rproc *rp, berth_error_t *err)
+{
+	struct rthread *t = &rp->threads[0];
+	struct rfile *rf;
+	uint32_t id, fg;
+	long ret;
+
+	if (rp->pr.sid != rp->pr.pid || !cr_tty_ctty(&c->ttys, rp->pr.pid, &id, &fg) ||
+	    (rf = file_by_id(c, id)) == NULL)
+		return 0;
+	if (rsys(c, t, SYS_ioctl, rf->fd, TIOCSCTTY, 0, 0, 0, 0, &ret, err) < 0 ||
+	    (ret == -EPERM && rsys(c, t, SYS_ioctl, rf->fd, TIOCSCTTY, 1, 0, 0, 0, &ret, err) < 0))
+		return -1;
+	if (ret < 0)
+		return berth_error_errno(err, (int)-ret, "process %u: controlling terminal `%s`",
+					 rp->pr.pid, rf->path);
+	if (fg && (put(c, rp->pid, D_ARGS, &fg, sizeof(fg), err) < 0 ||
+		   RSYS(c, t, SYS_ioctl, rf->fd, TIOCSPGRP, c->tramp + D_ARGS) < 0))
+		return berth_error_wrap(err, "process %u: terminal `%s`: foreground group %u",
+					rp->pr.pid, rf->path, fg);
+	return 0;
+}
+
 static int restore_fds(struct rctx *c, struct rproc *rp, berth_error_t *err)
 {
 	struct rthread *t = &rp->threads[0];
@@ -1438,6 +1492,8 @@ static int restore_fds(struct rctx *c, struct rproc *rp, berth_error_t *err)
 			return berth_error_wrap(err, "process %u: epoll fd %u: watch fd %u",
 						rp->pr.pid, e->epfd, e->tfd);
 	}
+	if (restore_ctty(c, rp, err) < 0)
+		return -1;
 	return RSYS(c, t, SYS_close_range, c->fdbase, ~0U, 0);
 }
 
@@ -1741,6 +1797,7 @@ static void ctx_free(struct rctx *c)
 	}
 	free(c->files);
 	free(c->epolls);
+	cr_tty_restore_free(&c->ttys);
 	if (c->buf)
 		munmap(c->buf, c->buflen);
 	if (c->dirfd >= 0)
@@ -1824,6 +1881,8 @@ int cr_restore_tree(const char *imgdir, const struct cr_restore_opts *o, pid_t *
 	memset(&c, 0, sizeof(c));
 	c.o = o ? o : &none;
 	c.rootfd = -1;
+	c.ttys.ext_fd = c.o->shell_job ? c.o->tty_fd : -1;
+	c.ttys.ext_new = c.o->tty_new;
 	c.st = st ? st : &dummy;
 	memset(c.st, 0, sizeof(*c.st));
 	c.dirfd = open(imgdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Test driver for the checkpoint/restore engine on plain process trees:
- *   crtool dump PID DIR [--leave-running]
- *   crtool restore DIR          (prints the restored root pid)
+ *   crtool dump PID DIR [--leave-running] [--shell-job]
+ *   crtool restore DIR [--shell-job] [--console-socket PATH]
+ *                               (prints the restored root pid)
+ * --shell-job on restore: our stdin is the terminal of the tree's external
+ * ones; --console-socket: a new pty is, its master sent to PATH.
  *   crtool set-version FILE N   (rewrite an image file's format version, for tests)
  */
 #include <fcntl.h>
@@ -14,6 +17,7 @@
 
 #include "cr/cr.h"
 #include "cr/image.h"
+#include "cr/tty.h"
 
 static int set_version(const char *path, unsigned int v)
 {
@@ -37,7 +41,10 @@ int main(int argc, char **argv)
 	if (argc >= 4 && strcmp(argv[1], "dump") == 0) {
 		struct cr_dump_opts o = { 0 };
 
-		o.leave_running = argc > 4 && strcmp(argv[4], "--leave-running") == 0;
+		for (int i = 4; i < argc; i++) {
+			o.leave_running |= strcmp(argv[i], "--leave-running") == 0;
+			o.shell_job |= strcmp(argv[i], "--shell-job") == 0;
+		}
 		if (cr_dump_tree(atoi(argv[2]), argv[3], &o, &st, &err) < 0) {
 			berth_error_print(stderr, "crtool", &err);
 			return 1;
@@ -52,6 +59,17 @@ int main(int argc, char **argv)
 		struct cr_restore_opts o = { 0 };
 		pid_t pid;
 
+		for (int i = 3; i < argc; i++) {
+			if (strcmp(argv[i], "--shell-job") == 0) {
+				o.shell_job = true;
+			} else if (strcmp(argv[i], "--console-socket") == 0 && i + 1 < argc) {
+				if (cr_tty_console(argv[++i], &o.tty_fd, &err) < 0) {
+					berth_error_print(stderr, "crtool", &err);
+					return 1;
+				}
+				o.shell_job = o.tty_new = true;
+			}
+		}
 		if (cr_restore_tree(argv[2], &o, &pid, &st, &err) < 0) {
 			berth_error_print(stderr, "crtool", &err);
 			return 1;

@@ -1,0 +1,99 @@
+#!/bin/bash
+# A shell in a pty across checkpoint, kill and restore: with the pty master
+# inside the checkpointed tree, and outside it (a shell job: checkpoint
+# --shell-job, restore with a new pty whose master goes to --console-socket).
+# The shell keeps its variables, cwd, terminal size and controlling terminal
+# (session, foreground group); commands typed into the master are answered.
+. "$(dirname "$0")/lib.sh"
+plan 22
+
+BB=/bin/busybox
+PTY=$PROGS/ptyshell
+
+# Wait (10 s at most) for a line matching an extended regexp in FILE.
+wait_out() {
+	local i
+	for ((i = 0; i < 1000; i++)); do
+		tr -d '\r' <"$1" | grep -Eq "$2" && return 0
+		sleep 0.01
+	done
+	diag "no \`$2\` in $1:" "$(tr -d '\r' <"$1" | tail -n 5)"
+	return 1
+}
+# The output lines of FILE matching a regexp, carriage returns removed.
+out() { tr -d '\r' <"$1" | grep -E "$2"; }
+# tty_nr, session, tpgid of PID as "MAJOR:MINOR sid tpgid"; and the device of its fd 0.
+ctty_of() {
+	local f
+	read -ra f <<<"$(sed 's/.*) //' /proc/"$1"/stat)"
+	echo "$(((f[4] >> 8) & 0xfff)):$(((f[4] & 0xff) | ((f[4] >> 12) & 0xfff00))) ${f[3]} ${f[5]}"
+}
+fd0_dev() { stat -L -c '%t %T' /proc/"$1"/fd/0 | { read -r ma mi; echo "$((16#$ma)):$((16#$mi))"; }; }
+# Start a shell on a new pty of 33x111 held by ptyshell; sets HOLD and SH.
+start_shell() { # DIR
+	: >"$1/in"
+	(cd / && exec env -i PS1='$ ' HOME=/ TERM=dumb PATH=/bin "$PTY" spawn 33 111 "$BB" sh -i \
+		<"$1/in" >"$1/out" 2>"$1/pid") &
+	HOLD=$!
+	track $HOLD
+	for ((i = 0; i < 1000; i++)); do [ -s "$1/pid" ] && break; sleep 0.01; done
+	SH=$(cat "$1/pid")
+	track "$SH"
+	wait_out "$1/out" '^\$ '
+}
+# What a restored shell must show: variable, cwd, tty, size, controlling terminal.
+check_shell() { # DIR OUT SIZE what
+	printf 'echo V=$V; pwd; tty; stty size; echo end-$((6*7))\n' >>"$1/${2/out/in}"
+	wait_out "$1/$2" '^end-42$'
+	is "$(out "$1/$2" '^V=')" "V=hello42" "$4: the shell variable is kept"
+	is "$(out "$1/$2" '^/')" "/tmp
+$(readlink /proc/"$SH"/fd/0)" "$4: cwd kept; \`tty\` names the pty it has now"
+	is "$(out "$1/$2" '^[0-9]+ [0-9]+$')" "$3" "$4: the window size is kept"
+	is "$(ctty_of "$SH")" "$(fd0_dev "$SH") $SH $SH" \
+		"$4: the pty is the controlling terminal of the shell's session, its group in the foreground"
+}
+
+# ---- both ends in the tree: ptyshell (master) and the shell (slave) ----
+D=$T/inner
+mkdir "$D"
+start_shell "$D"
+printf 'V=hello42; cd /tmp; echo ready-$((6*7))\n' >>"$D/in"
+ok "inner: the shell answers before the checkpoint" wait_out "$D/out" '^ready-42$'
+sleep 0.2
+ok "inner: checkpoint of the master's holder and the shell" crdump $HOLD "$D/img"
+wait $HOLD 2>/dev/null
+ok "inner: the shell is gone" bash -c "! kill -0 $SH 2>/dev/null"
+is "$("$CRTOOL" restore "$D/img" 2>"$D/restore.err")" "$HOLD" "inner: restored"
+ok "inner: the shell is back with its pid" kill -0 "$SH"
+check_shell "$D" out "33 111" "inner"
+is "$(readlink /proc/"$HOLD"/fd/3)" "/dev/ptmx" "inner: the holder has a pty master again"
+
+# ---- the master outside: a shell job ----
+D=$T/job
+mkdir "$D"
+start_shell "$D"
+printf 'V=hello42; cd /tmp; stty cols 77; echo ready-$((6*7))\n' >>"$D/in"
+ok "job: the shell answers before the checkpoint" wait_out "$D/out" '^ready-42$'
+sleep 0.2
+like "$("$CRTOOL" dump "$SH" "$D/img" 2>&1)" \
+	"process $SH: fd 0 \(/dev/pts/[0-9]+, terminal\): unsupported resource: its pty master is outside the checkpointed tree \(checkpoint with --shell-job\)" \
+	"job: without --shell-job the outside master is refused, naming the fd"
+ok "job: the refused shell runs on" kill -0 "$SH"
+ok "job: checkpoint --shell-job" crdump "$SH" "$D/img" --shell-job
+kill -9 $HOLD
+wait $HOLD 2>/dev/null
+reap "$SH"
+err=$("$CRTOOL" restore "$D/img" 2>&1)
+is "$?" 1 "job: restore without --shell-job or --console-socket fails"
+like "$err" "terminal \`/dev/pts/[0-9]+\`: its pty master was outside the checkpointed tree: restore with --shell-job or --console-socket" \
+	"job: restore without a terminal is refused with one clear error"
+ok "job: nothing was started" bash -c "! kill -0 $SH 2>/dev/null"
+: >"$D/in2"
+"$PTY" recv "$D/sock" <"$D/in2" >"$D/out2" &
+recv=$!
+track $recv
+for ((i = 0; i < 1000; i++)); do [ -S "$D/sock" ] && break; sleep 0.01; done
+is "$("$CRTOOL" restore "$D/img" --console-socket "$D/sock" 2>"$D/restore.err")" "$SH" \
+	"job: restored with a new pty, its master sent to the console socket"
+track "$SH"
+check_shell "$D" out2 "33 77" "job"
