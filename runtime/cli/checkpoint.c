@@ -87,14 +87,16 @@ int berth_cmd_checkpoint(struct berth_global *g, int argc, char **argv, berth_er
 			o.leave_running = true;
 			break;
 		case 't':
+			o.tcp_established = true;
+			break;
 		case 'x':
 		case 's':
 		case 'f':
 			/*
-			 * Accepted for runc compatibility.  Established TCP, external
-			 * unix sockets, terminals of a shell job and file locks are not
-			 * supported yet: a container using them fails the checkpoint
-			 * with an error naming the resource.
+			 * Accepted for runc compatibility.  External unix sockets,
+			 * terminals of a shell job and file locks are not supported
+			 * yet: a container using them fails the checkpoint with an
+			 * error naming the resource.
 			 */
 			break;
 		default:

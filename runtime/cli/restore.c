@@ -220,8 +220,7 @@ int berth_cmd_restore(struct berth_global *g, int argc, char **argv, berth_error
 			o.console_socket = optarg;
 			break;
 		case 't':
-			/* Accepted for runc compatibility: images never hold established
-			 * connections (the checkpoint refuses them). */
+			ro.tcp_established = true;
 			break;
 		default:
 			return berth_cli_bad_option("restore", argc, argv, err), 1;
@@ -233,7 +232,8 @@ int berth_cmd_restore(struct berth_global *g, int argc, char **argv, berth_error
 		return berth_error_wrap(err, "restore `%s`: work path", o.id), 1;
 	/* Nothing is created for an image that cannot be read to its end. */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (cr_image_verify(image, &root_vpid, err) < 0)
+	if (cr_image_verify(image, &root_vpid, err) < 0 ||
+	    cr_image_check_tcp(image, ro.tcp_established, err) < 0)
 		return berth_error_wrap(err, "restore `%s`", o.id), 1;
 	if (root_vpid != 1)
 		return berth_error(err, EINVAL,

@@ -17,6 +17,7 @@
 
 struct cr_dump_opts {
 	bool leave_running; /* resume the tree after the dump (else it is killed) */
+	bool tcp_established; /* save established TCP connections (else a named error) */
 	/*
 	 * When the tree is held by a cgroup freezer: called once every thread
 	 * is seized, to thaw it (the threads then stop under ptrace).
@@ -72,6 +73,8 @@ struct cr_restore_opts {
 	 */
 	bool shell_job, tty_new;
 	int tty_fd;
+	/* The image may hold established TCP connections (else they are a named error). */
+	bool tcp_established;
 };
 
 /*
@@ -88,5 +91,11 @@ int cr_restore_tree(const char *imgdir, const struct cr_restore_opts *o, pid_t *
  * is built for the image.  *root_pid gets the saved pid of the root process.
  */
 int cr_image_verify(const char *imgdir, uint32_t *root_pid, berth_error_t *err);
+
+/*
+ * Without tcp_established: fail naming the first established TCP connection
+ * the image in imgdir holds (the check before a container is built).
+ */
+int cr_image_check_tcp(const char *imgdir, bool tcp_established, berth_error_t *err);
 
 #endif

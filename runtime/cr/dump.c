@@ -37,6 +37,7 @@
 #include "maps.h"
 #include "ptrace.h"
 #include "records.h"
+#include "tcp.h"
 #include "tty.h"
 #include "util.h"
 
@@ -92,6 +93,8 @@ struct dctx {
 	bool thawed;
 	bool shell_job;
 	struct cr_tty_dump ttys;
+	bool tcp_established;
+	struct cr_tcp_dump tcp;
 };
 
 static uint64_t now_ns(void)
@@ -1006,12 +1009,12 @@ static int dump_file(struct dctx *c, struct dproc *p, int fd, uint32_t *id, bert
 
 		if (tcp_listener(NULL, 0, p, fd, link, &listening, err) < 0)
 			return -1;
-		if (!listening)
+		if (!listening && !c->tcp_established)
 			return berth_error(err, ENOTSUP,
 					   "process %d: fd %d (%s, %s, not listening): unsupported "
 					   "resource",
 					   p->vpid, fd, link, what);
-		f.type = CR_FILE_TCP_LISTEN;
+		f.type = listening ? CR_FILE_TCP_LISTEN : CR_FILE_TCP;
 	} else if (S_ISSOCK(sb.st_mode)) {
 		return berth_error(err, ENOTSUP, "process %d: fd %d (%s, %s): unsupported resource",
 				   p->vpid, fd, link, what);
@@ -1058,6 +1061,8 @@ static int dump_file(struct dctx *c, struct dproc *p, int fd, uint32_t *id, bert
 		if (tcp_listener(c, f.id, p, fd, link, &listening, err) < 0)
 			return -1;
 	}
+	if (f.type == CR_FILE_TCP && cr_tcp_dump(&c->tcp, &c->filesimg, f.id, p->pid, fd, err) < 0)
+		return berth_error_wrap(err, "process %d: fd %d (%s)", p->vpid, fd, link);
 	if (f.type == CR_FILE_UNIX) {
 		struct cr_r_file_params pr = { .id = f.id, .p = { peer, (uint64_t)stype } };
 
@@ -1602,6 +1607,7 @@ int cr_dump_tree(pid_t pid, const char *imgdir, const struct cr_dump_opts *o, st
 	c.filesimg.fd = -1;
 	c.shell_job = o->shell_job;
 	c.st = st ? st : &dummy;
+	c.tcp_established = o->tcp_established;
 	memset(c.st, 0, sizeof(*c.st));
 	if (berth_mkdir_p(imgdir, 0700, err) < 0)
 		return -1;
@@ -1628,7 +1634,12 @@ int cr_dump_tree(pid_t pid, const char *imgdir, const struct cr_dump_opts *o, st
 		unlinkat(c.dirfd, "inventory.img", 0);
 	if (o->thaw && !c.thawed)
 		o->thaw(o->thaw_arg, NULL);
+	/* Connections leave repair mode before their processes run again. */
+	if (ret < 0 || o->leave_running)
+		cr_tcp_dump_done(&c.tcp, false);
 	release_tree(&c, ret == 0 && !o->leave_running);
+	if (ret == 0 && !o->leave_running)
+		cr_tcp_dump_done(&c.tcp, true);
 	c.st->frozen_ns = now_ns() - t0;
 	cr_img_close(&c.filesimg);
 	for (int i = 0; i < c.nprocs; i++)

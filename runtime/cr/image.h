@@ -47,6 +47,7 @@ enum cr_rec_type {
 	CR_REC_EPOLL_TFD = 16,
 	CR_REC_CREDS = 17,
 	CR_REC_SECCOMP = 18,
+	CR_REC_TCP = 19,
 	CR_REC_TTY = 30,
 };
 

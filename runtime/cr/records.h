@@ -110,6 +110,7 @@ enum cr_file_type {
 	CR_FILE_EPOLL = 10,
 	CR_FILE_UNIX = 11, /* a socketpair end; both ends in the tree */
 	CR_FILE_TCP_LISTEN = 12,
+	CR_FILE_TCP = 13, /* an established TCP connection: one TCP record follows */
 	CR_FILE_TTY = 20, /* a pty end, or /dev/tty or /dev/console naming one: a TTY record follows */
 };
 struct cr_r_file { /* + NUL-terminated path */
@@ -170,6 +171,35 @@ struct cr_r_tty { /* + NUL-terminated path of the slave at checkpoint time */
 	uint8_t line, cc[19];
 	uint16_t rows, cols, xpixel, ypixel;
 	uint32_t pad2;
+};
+
+/*
+ * An established TCP connection (IPv4 or IPv6), saved in repair mode
+ * (TCP_REPAIR).  The payload goes on with snd_len bytes of the send queue
+ * (sent but not acknowledged, then not sent yet) and rcv_len bytes of the
+ * receive queue (arrived, not read by the process).  Sequence numbers are
+ * those of the first byte of each queue; ports in host order.
+ */
+enum {
+	CR_TCP_SACK = 1,
+	CR_TCP_TIMESTAMPS = 2,
+	CR_TCP_WSCALE = 4,
+};
+struct cr_r_tcp { /* + send queue bytes, receive queue bytes */
+	uint32_t id, family;	 /* the FILE; AF_INET or AF_INET6 */
+	uint8_t laddr[16], raddr[16]; /* IPv4: the first 4 bytes */
+	uint32_t lport, rport;
+	uint32_t scope_id, state; /* IPv6 link-local scope; TCP_ESTABLISHED */
+	uint32_t snd_seq, rcv_seq;
+	uint32_t snd_len, rcv_len;
+	uint32_t opts, mss;	       /* CR_TCP_*, the peer's MSS */
+	uint32_t snd_wscale, rcv_wscale;
+	uint32_t timestamp, unsent; /* unsent: the last bytes of the send queue, never sent */
+	uint32_t snd_wl1, snd_wnd, max_window, rcv_wnd, rcv_wup; /* TCP_REPAIR_WINDOW */
+	uint32_t nodelay, keepalive;
+	uint32_t keepidle, keepintvl, keepcnt;
+	uint32_t reuseaddr, v6only;
+	uint32_t sndbuf, rcvbuf; /* as SO_SNDBUF/SO_RCVBUF read them */
 };
 
 struct cr_r_pages { /* + npages * page_size bytes */

@@ -50,6 +50,7 @@
 #include "maps.h"
 #include "ptrace.h"
 #include "records.h"
+#include "tcp.h"
 #include "tty.h"
 #include "util.h"
 
@@ -121,6 +122,7 @@ struct rfile {
 	int backlog;   /* listening sockets, until listen() */
 	bool listening;
 	bool from_caller; /* one of our fds 0-2 (stdio_from_caller) */
+	struct cr_r_tcp *tcp; /* established TCP connections, in repair mode until the end */
 };
 
 struct rctx {
@@ -584,6 +586,7 @@ static int open_file(struct rctx *c, struct rfile *rf, berth_error_t *err)
 	case CR_FILE_UNIX:
 	case CR_FILE_TCP_LISTEN:
 	case CR_FILE_TTY:
+	case CR_FILE_TCP:
 		return 0; /* made when their parameters come */
 	default:
 		return berth_error(err, EBADMSG, "files.img: unknown file type %u", rf->f.type);
@@ -785,6 +788,32 @@ static int caller_stdio(struct rctx *c, berth_error_t *err)
 	return 0;
 }
 
+/* An established connection: made in repair mode, let go by tcp_done(). */
+static int tcp_record(struct rctx *c, const void *p, size_t len, berth_error_t *err)
+{
+	const struct cr_r_tcp *r = p;
+	struct rfile *rf = file_by_id(c, r->id);
+
+	if (rf == NULL || rf->f.type != CR_FILE_TCP || rf->fd >= 0)
+		return berth_error(err, EBADMSG, "files.img: TCP state of unknown file");
+	if (!c->o->tcp_established)
+		return berth_error(err, ENOTSUP,
+				   "`%s`: the image holds an established TCP connection: restore "
+				   "it with --tcp-established",
+				   rf->path);
+	return cr_tcp_restore(r, (const char *)p + sizeof(*r), len - sizeof(*r), rf->f.flags,
+			      &rf->fd, &rf->tcp, err);
+}
+
+static int tcp_done(struct rctx *c, berth_error_t *err)
+{
+	for (int i = 0; i < c->nfiles; i++)
+		if (c->files[i].tcp &&
+		    cr_tcp_restore_done(c->files[i].fd, c->files[i].tcp, c->o->root_pid, err) < 0)
+			return -1;
+	return 0;
+}
+
 static int read_files(struct rctx *c, berth_error_t *err)
 {
 	struct cr_img img;
@@ -800,6 +829,7 @@ static int read_files(struct rctx *c, berth_error_t *err)
 					  : h.type == CR_REC_FILE_PARAMS ? sizeof(struct cr_r_file_params)
 					  : h.type == CR_REC_EPOLL_TFD   ? sizeof(struct cr_r_epoll_tfd)
 					  : h.type == CR_REC_TTY	 ? sizeof(struct cr_r_tty)
+					  : h.type == CR_REC_TCP	 ? sizeof(struct cr_r_tcp)
 									 : sizeof(struct cr_r_file_data),
 				    &p, err) < 0)
 			goto out;
@@ -814,6 +844,9 @@ static int read_files(struct rctx *c, berth_error_t *err)
 				goto out;
 		} else if (h.type == CR_REC_TTY) {
 			if (tty_file(c, p, (char *)p + sizeof(struct cr_r_tty), err) < 0)
+				goto out;
+		} else if (h.type == CR_REC_TCP) {
+			if (tcp_record(c, p, h.len, err) < 0)
 				goto out;
 		} else if (h.type == CR_REC_EPOLL_TFD) {
 			struct cr_r_epoll_tfd *e = realloc(c->epolls, (c->nepolls + 1) * sizeof(*e));
@@ -1794,6 +1827,7 @@ static void ctx_free(struct rctx *c)
 			unlink(rf->unlink);
 		free(rf->unlink);
 		free(rf->path);
+		free(rf->tcp);
 	}
 	free(c->files);
 	free(c->epolls);
@@ -1858,6 +1892,8 @@ static int restore_all(struct rctx *c, berth_error_t *err)
 	for (int i = 0; i < c->nprocs; i++)
 		if (restore_proc(c, &c->procs[i], err) < 0)
 			return -1;
+	if (tcp_done(c, err) < 0)
+		return -1;
 	for (int i = 0; i < c->nprocs; i++)
 		for (int t = 0; t < c->procs[i].nthreads; t++) {
 			struct cr_thread *ct = &c->procs[i].threads[t].ctl;

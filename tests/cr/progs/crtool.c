@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Test driver for the checkpoint/restore engine on plain process trees:
- *   crtool dump PID DIR [--leave-running] [--shell-job]
- *   crtool restore DIR [--shell-job] [--console-socket PATH]
+ *   crtool dump PID DIR [--leave-running] [--shell-job] [--tcp-established]
+ *   crtool restore DIR [--shell-job] [--console-socket PATH] [--tcp-established]
  *                               (prints the restored root pid)
  * --shell-job on restore: our stdin is the terminal of the tree's external
  * ones; --console-socket: a new pty is, its master sent to PATH.
@@ -44,6 +44,7 @@ int main(int argc, char **argv)
 		for (int i = 4; i < argc; i++) {
 			o.leave_running |= strcmp(argv[i], "--leave-running") == 0;
 			o.shell_job |= strcmp(argv[i], "--shell-job") == 0;
+			o.tcp_established |= strcmp(argv[i], "--tcp-established") == 0;
 		}
 		if (cr_dump_tree(atoi(argv[2]), argv[3], &o, &st, &err) < 0) {
 			berth_error_print(stderr, "crtool", &err);
@@ -62,6 +63,8 @@ int main(int argc, char **argv)
 		for (int i = 3; i < argc; i++) {
 			if (strcmp(argv[i], "--shell-job") == 0) {
 				o.shell_job = true;
+			} else if (strcmp(argv[i], "--tcp-established") == 0) {
+				o.tcp_established = true;
 			} else if (strcmp(argv[i], "--console-socket") == 0 && i + 1 < argc) {
 				if (cr_tty_console(argv[++i], &o.tty_fd, &err) < 0) {
 					berth_error_print(stderr, "crtool", &err);
@@ -81,6 +84,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 4 && strcmp(argv[1], "set-version") == 0)
 		return set_version(argv[2], atoi(argv[3]));
-	fprintf(stderr, "usage: crtool dump PID DIR [--leave-running] | restore DIR\n");
+	fprintf(stderr, "usage: crtool dump PID DIR [--leave-running] [--shell-job] "
+			"[--tcp-established] | restore DIR [--shell-job] [--console-socket PATH] "
+			"[--tcp-established]\n");
 	return 2;
 }
