@@ -25,6 +25,11 @@ $(O)/tests/cr/progs/tcpsrv-static: tests/cr/progs/tcpsrv.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -static -o $@ $<
 CR_PROGS += $(O)/tests/cr/progs/tcpsrv-static
+# The echo server as a container's init in tests/cr/tcp-container.t.
+$(O)/tests/cr/progs/tcpecho-static: tests/cr/progs/tcpecho.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -static -o $@ $<
+CR_PROGS += $(O)/tests/cr/progs/tcpecho-static
 
 TEST_PROGS += $(CR_PROGS)
 all: $(CR_PROGS)
