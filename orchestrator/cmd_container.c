@@ -148,8 +148,7 @@ static json_t *strv_json(char **v)
 	return a;
 }
 
-/* CNI ADD of the container's netns to the network in its record; the address goes there too. */
-static int attach_network(struct berthctl_opts *o, struct engine_ctr *c, berth_error_t *err)
+int engine_attach_network(struct berthctl_opts *o, struct engine_ctr *c, berth_error_t *err)
 {
 	const char *netkind = jstr(c->rec, "network");
 	const char *net = strcmp(netkind, "default") == 0 ? CNI_DEFAULT_NETWORK : netkind;
@@ -175,7 +174,7 @@ static int attach_network(struct berthctl_opts *o, struct engine_ctr *c, berth_e
 
 /*
  * Everything `create` makes; on failure engine_remove() takes back whatever
- * exists.  With defer_cni the caller attaches the network (attach_network())
+ * exists.  With defer_cni the caller attaches the network (engine_attach_network())
  * while the shim creates the container.
  */
 static int do_create(struct berthctl_opts *o, struct run_opts *r, bool defer_cni,
@@ -280,7 +279,8 @@ static int do_create(struct berthctl_opts *o, struct run_opts *r, bool defer_cni
 	json_t *stop = json_object_get(storage_image_config_json(img), "config");
 	if (json_is_object(stop) && jstr(stop, "StopSignal"))
 		json_object_set_new(c->rec, "stop_signal", json_string(jstr(stop, "StopSignal")));
-	if (engine_ctr_save(c, err) < 0 || (cni && !defer_cni && attach_network(o, c, err) < 0))
+	if (engine_ctr_save(c, err) < 0 ||
+	    (cni && !defer_cni && engine_attach_network(o, c, err) < 0))
 		goto fail;
 	return 0;
 fail:
@@ -365,8 +365,8 @@ static int cmd_run(struct berthctl_opts *o, int argc, char **argv, bool is_run)
 		run_opts_free(&r);
 		return fail(&err, BERTHCTL_EXIT_ENGINE);
 	}
-	if (engine_start_during(o, c, !r.detach || cni, cni ? attach_network : NULL, &pid, &err) <
-		    0 ||
+	if (engine_start_during(o, c, !r.detach || cni, cni ? engine_attach_network : NULL, &pid,
+				&err) < 0 ||
 	    (r.detach && cni && start_created(c, &err) < 0)) {
 		code = err && err->code ? err->code : BERTHCTL_EXIT_ENGINE;
 		engine_remove(o, c, true, NULL);
@@ -544,10 +544,14 @@ static int cmd_ps(struct berthctl_opts *o, int argc, char **argv)
 					       st.status == ENGINE_RUNNING ? st.pid : 0, "Exited",
 					       st.status == ENGINE_EXITED, "IP", jstr(ct->rec, "ip"),
 					       "Restarts", st.restarts));
+			json_object_set_new(json_array_get(out, json_array_size(out) - 1),
+					    "Checkpointed", json_boolean(st.checkpointed));
 			continue;
 		}
 		fmt_age(jstr(ct->rec, "created"), age, sizeof(age));
-		if (st.status == ENGINE_EXITED)
+		if (st.status == ENGINE_EXITED && st.checkpointed)
+			snprintf(status, sizeof(status), "Exited (checkpointed)");
+		else if (st.status == ENGINE_EXITED)
 			snprintf(status, sizeof(status), "Exited (%d)%s", st.exit_code,
 				 st.oom_killed ? " OOM" : "");
 		else if (st.status == ENGINE_RUNNING)
@@ -1250,6 +1254,8 @@ static int cmd_inspect(struct berthctl_opts *o, int argc, char **argv)
 				  st.status == ENGINE_RUNNING ? st.pid : 0, "exit_code", st.exit_code,
 				  "signal", st.signal, "oom_killed", st.oom_killed, "restarts",
 				  st.restarts, "finished_at", st.exited_at));
+		json_object_set_new(json_object_get(j, "state"), "checkpointed",
+				    json_boolean(st.checkpointed));
 		json_object_set_new(j, "bundle", json_string(c->p.bundle));
 		json_object_set_new(j, "log_path", json_string(c->p.log));
 		json_object_set_new(j, "state_dir", json_string(c->p.state));
@@ -1382,6 +1388,10 @@ int berthctl_cmd_container(struct berthctl_opts *opts, int argc, char **argv)
 		return cmd_top(opts, argc, argv);
 	if (strcmp(cmd, "cleanup") == 0)
 		return cmd_cleanup(opts, argc, argv);
+	if (strcmp(cmd, "checkpoint") == 0)
+		return engine_cmd_checkpoint(opts, argc, argv);
+	if (strcmp(cmd, "restore") == 0)
+		return engine_cmd_restore(opts, argc, argv);
 	fprintf(stderr, "%s: `%s`: no such command (see berthctl(1))\n", PROG, cmd);
 	return BERTHCTL_EXIT_ENGINE;
 }

@@ -344,6 +344,7 @@ void engine_ctr_state(struct engine_ctr *c, struct engine_state *st)
 		st->exit_code = (int)json_integer_value(json_object_get(ex, "exit_code"));
 		st->signal = (int)json_integer_value(json_object_get(ex, "signal"));
 		st->oom_killed = json_is_true(json_object_get(ex, "oom_killed"));
+		st->checkpointed = json_is_true(json_object_get(ex, "checkpointed"));
 		st->restarts = (int)json_integer_value(json_object_get(ex, "restarts"));
 		snprintf(st->exited_at, sizeof(st->exited_at), "%s",
 			 json_string_value(json_object_get(ex, "exited_at")) ?: "");
@@ -563,7 +564,7 @@ int engine_start_during(struct berthctl_opts *o, struct engine_ctr *c, bool atta
 	int during_ret = 0;
 	const char *shim = engine_shim(o);
 	char sync_arg[16], buf[2048];
-	char *argv[40];
+	char *argv[48];
 	int n = 0, p[2], status;
 	size_t got = 0;
 	pid_t child;
@@ -611,6 +612,10 @@ int engine_start_during(struct berthctl_opts *o, struct engine_ctr *c, bool atta
 	}
 	if (attach_first)
 		argv[n++] = "--attach-first";
+	if (c->restore_image) {
+		argv[n++] = "--restore";
+		argv[n++] = (char *)c->restore_image;
+	}
 	/*
 	 * --rm: the shim cleans up even when the berthctl that ran it is gone;
 	 * a berthctl holding the container's lock (run --rm in the foreground)

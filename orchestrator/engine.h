@@ -6,6 +6,8 @@
  *   ROOT/engine/containers/ID/container.json   the record (what `run` was asked)
  *   ROOT/engine/containers/ID/bundle/          config.json + rootfs (overlay)
  *   ROOT/engine/containers/ID/ctr.log          CRI log written by the shim
+ *   ROOT/engine/containers/ID/checkpoint/      `berthctl checkpoint`: process images,
+ *                                              rootfs-diff.tar, the record and config
  *   ROOT/engine/names/NAME -> ID               name reservations (symlink(2) is atomic)
  *   ROOT/volumes/NAME/_data                    named volumes
  *   RUNROOT/engine/ID/                         the shim's state (attach, exit, status)
@@ -45,6 +47,7 @@ struct engine_ctr {
 	json_t *rec; /* container.json */
 	struct engine_paths p;
 	int lock_fd; /* engine_ctr_lock() held by this process, or -1 */
+	const char *restore_image; /* engine_start(): the shim restores from this checkpoint */
 };
 
 enum engine_status { ENGINE_CREATED, ENGINE_RUNNING, ENGINE_EXITED, ENGINE_STOPPED_UNKNOWN };
@@ -54,6 +57,7 @@ struct engine_state {
 	pid_t pid, shim_pid;
 	int exit_code, signal, restarts;
 	bool oom_killed;
+	bool checkpointed; /* exited into a checkpoint (`berthctl restore` goes on with it) */
 	char exited_at[48];
 };
 
@@ -122,6 +126,9 @@ void engine_netns_remove(const char *path);
 int engine_cni_add(struct berthctl_opts *o, struct engine_ctr *c, const char *network,
 		   const struct engine_port *ports, size_t nports, char **ip, berth_error_t *err);
 
+/* CNI ADD of the container's netns to the network in its record; the address goes there too. */
+int engine_attach_network(struct berthctl_opts *o, struct engine_ctr *c, berth_error_t *err);
+
 /* Start the shim for a created container; *pid gets the container's pid. */
 int engine_start(struct berthctl_opts *o, struct engine_ctr *c, bool attach_first, pid_t *pid,
 		 berth_error_t *err);
@@ -151,6 +158,10 @@ int engine_parse_signal(const char *s, berth_error_t *err);
 
 /* Exit status for an error while starting, the way podman maps them. */
 int engine_exit_code_for(const char *msg);
+
+/* `berthctl checkpoint` and `berthctl restore` (cmd_checkpoint.c). */
+int engine_cmd_checkpoint(struct berthctl_opts *o, int argc, char **argv);
+int engine_cmd_restore(struct berthctl_opts *o, int argc, char **argv);
 
 /* ---- the shim's attach socket (shim/attach.h) ------------------------ */
 

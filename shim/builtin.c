@@ -39,6 +39,8 @@ int shim_builtin_runtime(int argc, char **argv)
 		fn = berth_cmd_exec;
 	else if (strcmp(argv[i], "delete") == 0)
 		fn = berth_cmd_delete;
+	else if (strcmp(argv[i], "restore") == 0)
+		fn = berth_cmd_restore;
 	if (fn == NULL) {
 		fprintf(stderr, "berth: `%s`: not a built-in runtime command\n", argv[i]);
 		return 1;

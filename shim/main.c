@@ -43,7 +43,9 @@ static void usage(FILE *f)
 	      "                        command when FILE is gone (its holder did the work)\n"
 	      "  --sync-fd N           write \"ok PID\" or \"error MESSAGE\" there once started\n"
 	      "  --foreground          do not detach\n"
-	      "  --attach-first        create, report, and start once a client attached\n",
+	      "  --attach-first        create, report, and start once a client attached\n"
+	      "  --restore DIR         restore the container from the checkpoint in DIR\n"
+	      "                        instead of creating and starting it\n",
 	      f);
 }
 
@@ -95,7 +97,7 @@ static int parse_args(int argc, char **argv, struct shim_opts *o, char **exit_ar
 		      berth_error_t *err)
 {
 	enum { OPT_BUNDLE = 256, OPT_STATE, OPT_RUNTIME, OPT_RROOT, OPT_LOG, OPT_LOGMAX, OPT_LOGFILES, OPT_RESTART,
-	       OPT_EXIT, OPT_EXITARG, OPT_EXITLOCK, OPT_SYNC, OPT_FG, OPT_ATTACH_FIRST };
+	       OPT_EXIT, OPT_EXITARG, OPT_EXITLOCK, OPT_SYNC, OPT_FG, OPT_ATTACH_FIRST, OPT_RESTORE };
 	static const struct option longopts[] = {
 		{ "bundle", required_argument, NULL, OPT_BUNDLE },
 		{ "state-dir", required_argument, NULL, OPT_STATE },
@@ -113,6 +115,7 @@ static int parse_args(int argc, char **argv, struct shim_opts *o, char **exit_ar
 		{ "sync-fd", required_argument, NULL, OPT_SYNC },
 		{ "foreground", no_argument, NULL, OPT_FG },
 		{ "attach-first", no_argument, NULL, OPT_ATTACH_FIRST },
+		{ "restore", required_argument, NULL, OPT_RESTORE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -187,6 +190,9 @@ static int parse_args(int argc, char **argv, struct shim_opts *o, char **exit_ar
 		case OPT_ATTACH_FIRST:
 			o->attach_first = true;
 			break;
+		case OPT_RESTORE:
+			o->restore_image = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -247,6 +253,8 @@ static int validate(struct shim_opts *o, berth_error_t *err)
 	if (absolutize(&o->runtime, "runtime", true, err) < 0)
 		return -1;
 runtime_ok:
+	if (o->restore_image && absolutize(&o->restore_image, "checkpoint", true, err) < 0)
+		return -1;
 	if (o->runtime_root && absolutize(&o->runtime_root, "runtime root", false, err) < 0)
 		return -1;
 	if (o->log_path == NULL) {
@@ -372,7 +380,8 @@ int main(int argc, char **argv)
 		berth_error_print(stderr, "berth-shim", &err);
 		return 1;
 	}
-	if (o.exit_command)
+	/* a checkpointed container is not finished: its --rm cleanup waits for the real end */
+	if (o.exit_command && !o.checkpointed)
 		run_exit_command(o.exit_command, o.exit_command_lock);
 	return 0;
 }

@@ -5,7 +5,7 @@
 # verbs in as well: only the shim's short-lived forked children run them.
 SHIM_SRCS := $(wildcard shim/*.c)
 SHIM_OBJS := $(patsubst %.c,$(O)/%.o,$(SHIM_SRCS)) \
-	$(patsubst %,$(O)/runtime/cli/%.o,create start exec delete common)
+	$(patsubst %,$(O)/runtime/cli/%.o,create start exec delete restore common)
 SHIM_LIBS := $(O)/libberth.a
 
 $(O)/bin/berth-shim: $(SHIM_OBJS) $(SHIM_LIBS)

@@ -29,6 +29,8 @@ struct shim_opts {
 	int sync_fd;
 	bool foreground;
 	bool attach_first; /* start only once a client has attached (or after 30 s) */
+	const char *restore_image; /* restore the container from this checkpoint instead of create+start */
+	bool checkpointed; /* out: the container ended in a checkpoint (no exit command) */
 };
 
 /* Parse "no", "always", "on-failure" or "on-failure:N". */

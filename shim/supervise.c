@@ -60,7 +60,8 @@ struct session {
 	struct session *next;
 };
 
-enum client_mode { CLIENT_NEW, CLIENT_ATTACH, CLIENT_EXEC, CLIENT_WAIT, CLIENT_DONE };
+/* CLIENT_CKPT: a checkpoint is being taken while the client stays connected. */
+enum client_mode { CLIENT_NEW, CLIENT_ATTACH, CLIENT_EXEC, CLIENT_WAIT, CLIENT_DONE, CLIENT_CKPT };
 
 struct client {
 	int fd;
@@ -88,6 +89,8 @@ struct shim {
 	bool running, done;
 	bool trim; /* an exec session came or went: shim_trim_text() once idle */
 	bool start_asked; /* --attach-first: a `start` request came (no attach needed) */
+	bool restoring;     /* the next spawn of the container is a restore (--restore) */
+	bool checkpointing; /* an exit of the container now is the end of a checkpoint */
 	int restarts, backoff_step, dirfd;
 	struct timespec started;
 	char memcg_file[PATH_MAX];
@@ -525,7 +528,8 @@ static int session_spawn(struct shim *s, struct session *ss, bool tty, bool want
 		call.err_fd = errp[1];
 	}
 
-	n = rt_argv(s, argv, ss->is_exec ? "exec" : "create");
+	const char *verb = ss->is_exec ? "exec" : s->restoring ? "restore" : "create";
+	n = rt_argv(s, argv, verb);
 	if (ss->is_exec) {
 		argv[n++] = "--detach";
 		argv[n++] = "--process";
@@ -533,6 +537,11 @@ static int session_spawn(struct shim *s, struct session *ss, bool tty, bool want
 	} else {
 		argv[n++] = "--bundle";
 		argv[n++] = (char *)s->o->bundle;
+	}
+	if (s->restoring) {
+		argv[n++] = "--detach";
+		argv[n++] = "--image-path";
+		argv[n++] = (char *)s->o->restore_image;
 	}
 	argv[n++] = "--pid-file";
 	argv[n++] = ss->pidfile;
@@ -566,7 +575,6 @@ static int session_spawn(struct shim *s, struct session *ss, bool tty, bool want
 		}
 		{
 			/* berth's own message already starts with the verb: "create `ID`: ..." */
-			const char *verb = ss->is_exec ? "exec" : "create";
 			size_t vl = strlen(verb);
 			if (strncmp(call.msg, verb, vl) == 0 && call.msg[vl] == ' ')
 				ret = berth_error(err, 0, "%s", call.msg);
@@ -692,6 +700,23 @@ started:
 	return 0;
 }
 
+/* --restore: the runtime rebuilds the container from the checkpoint, with our pipes as its stdio. */
+static int restore_container(struct shim *s, berth_error_t *err)
+{
+	int ret;
+
+	s->restoring = true;
+	ret = create_container(s, err);
+	/* a restart (--restart) runs the container from scratch */
+	s->restoring = false;
+	if (ret < 0)
+		return -1;
+	s->running = true;
+	clock_gettime(CLOCK_MONOTONIC, &s->started);
+	write_status(s, "running");
+	return 0;
+}
+
 static int start_container(struct shim *s, berth_error_t *err)
 {
 	if (create_container(s, err) < 0)
@@ -717,10 +742,11 @@ static void finish(struct shim *s, int code, int sig, bool oom)
 	shim_format_time(ts, sizeof(ts));
 	n = snprintf(buf, sizeof(buf),
 		     "{\"exit_code\":%d,\"signal\":%d,\"oom_killed\":%s,\"restarts\":%d,"
-		     "\"exited_at\":\"%s\"}\n",
-		     code, sig, oom ? "true" : "false", s->restarts, ts);
+		     "\"exited_at\":\"%s\"%s}\n",
+		     code, sig, oom ? "true" : "false", s->restarts, ts,
+		     s->o->checkpointed ? ",\"checkpointed\":true" : "");
 	berth_write_file_atomic(state_path(s, "exit"), buf, (size_t)n, 0644, true, NULL);
-	write_status(s, "exited");
+	write_status(s, s->o->checkpointed ? "checkpointed" : "exited");
 	snprintf(s->exit_payload, sizeof(s->exit_payload), "%d %d %d", code, sig, oom ? 1 : 0);
 	for (struct client *c = s->clients; c; c = c->next) {
 		if (c->mode == CLIENT_ATTACH || c->mode == CLIENT_WAIT) {
@@ -755,6 +781,13 @@ static void container_exited(struct shim *s, int status)
 	session_drain(s, &s->ctr);
 	session_close_fds(s, &s->ctr);
 	s->running = false;
+	if (s->checkpointing) {
+		/* the dump ended it: no exit of its own, no restart; the shim's work is done */
+		s->o->checkpointed = true;
+		finish(s, 0, 0, false);
+		rt_delete(s);
+		return;
+	}
 	if (!should_restart(s, code)) {
 		/*
 		 * The exit status first: callers waiting for it go on with their
@@ -882,6 +915,17 @@ static void handle_request(struct shim *s, struct client *c)
 		c->mode = CLIENT_DONE;
 		c->close_after_flush = true;
 		client_flush(s, c);
+	} else if (strcmp(req, "checkpoint") == 0) {
+		/*
+		 * The caller dumps the container and keeps this connection until it is
+		 * done: the container's exit meanwhile is its checkpoint.  A caller
+		 * that goes while the container still runs takes the mark back.
+		 */
+		if (!s->running)
+			return client_fail(s, c, "the container is not running");
+		s->checkpointing = true;
+		c->mode = CLIENT_CKPT;
+		client_send(s, c, SHIM_FRAME_OK, NULL, 0);
 	} else if (strncmp(req, "exec ", 5) == 0) {
 		start_exec(s, c, req + 5);
 	} else {
@@ -981,6 +1025,8 @@ static void client_readable(struct shim *s, struct client *c)
 	}
 	ssize_t k = read(c->fd, c->rbuf + c->rlen, CLIENT_CHUNK + SHIM_FRAME_HDR - c->rlen);
 	if (k == 0 || (k < 0 && errno != EAGAIN && errno != EINTR)) {
+		if (c->mode == CLIENT_CKPT && s->running)
+			s->checkpointing = false;
 		/* detach; an exec's stdin is closed so that `cat` and friends end */
 		if (c->mode == CLIENT_EXEC && c->exec) {
 			c->exec->close_in = true;
@@ -1236,8 +1282,16 @@ int shim_supervise(struct shim_opts *o, berth_error_t *err)
 			  .dirfd = -1 };
 
 	s.log.fd = -1;
-	if (setup(&s, err) < 0 || create_container(&s, err) < 0 ||
-	    (!o->attach_first && run_start(&s, err) < 0)) {
+	int ret = setup(&s, err);
+
+	if (ret == 0 && o->restore_image) {
+		o->attach_first = false;
+		ret = restore_container(&s, err);
+	} else if (ret == 0 && (create_container(&s, err) < 0 ||
+				(!o->attach_first && run_start(&s, err) < 0))) {
+		ret = -1;
+	}
+	if (ret < 0) {
 		sync_reply(o, "error %s\n", err && *err ? (*err)->msg : "failed");
 		unlink(state_path(&s, "attach"));
 		return -1;

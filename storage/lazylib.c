@@ -121,6 +121,7 @@ LAZY(LIB_ARCHIVE, int, archive_write_open2,
      (struct archive * a, void *d, archive_open_callback *o, archive_write_callback *w,
       archive_close_callback *c, archive_free_callback *f),
      (a, d, o, w, c, f))
+LAZY(LIB_ARCHIVE, int, archive_write_open_fd, (struct archive * a, int fd), (a, fd))
 LAZY(LIB_ARCHIVE, int, archive_write_open_filename, (struct archive * a, const char *f), (a, f))
 LAZY(LIB_ARCHIVE, int, archive_write_header, (struct archive * a, struct archive_entry *e), (a, e))
 LAZY(LIB_ARCHIVE, la_ssize_t, archive_write_data, (struct archive * a, const void *b, size_t n),
@@ -151,6 +152,11 @@ LAZY(LIB_ARCHIVE, void, archive_entry_set_hardlink, (struct archive_entry * e, c
 LAZY(LIB_ARCHIVE, void, archive_entry_set_symlink, (struct archive_entry * e, const char *s), (e, s))
 LAZY(LIB_ARCHIVE, void, archive_entry_set_filetype, (struct archive_entry * e, unsigned int t), (e, t))
 LAZY(LIB_ARCHIVE, void, archive_entry_set_perm, (struct archive_entry * e, mode_t m), (e, m))
+LAZY(LIB_ARCHIVE, void, archive_entry_set_uid, (struct archive_entry * e, la_int64_t v), (e, v))
+LAZY(LIB_ARCHIVE, void, archive_entry_set_gid, (struct archive_entry * e, la_int64_t v), (e, v))
+LAZY(LIB_ARCHIVE, void, archive_entry_set_rdev, (struct archive_entry * e, dev_t v), (e, v))
+LAZY(LIB_ARCHIVE, void, archive_entry_xattr_add_entry,
+     (struct archive_entry * e, const char *n, const void *v, size_t s), (e, n, v, s))
 LAZY(LIB_ARCHIVE, void, archive_entry_set_size, (struct archive_entry * e, la_int64_t s), (e, s))
 LAZY(LIB_ARCHIVE, void, archive_entry_set_mtime, (struct archive_entry * e, time_t t, long ns),
      (e, t, ns))

@@ -91,7 +91,7 @@ static int fsconfig_str(int fd, const char *key, const char *value)
 	return (int)syscall(SYS_fsconfig, fd, FSCONFIG_SET_STRING, key, value, 0);
 }
 
-static int mount_overlay(struct storage_store *st, const struct storage_image *img,
+int st_mount_overlay(struct storage_store *st, const struct storage_image *img,
 			 const char *cdir, const char *target, berth_error_t *err)
 {
 	cleanup_close int fsfd = -1, mfd = -1;
@@ -172,7 +172,7 @@ int storage_rootfs_create(struct storage_store *st, const struct storage_image *
 	if (asprintf(&sub, "%s/mountpoint", cdir) < 0 ||
 	    berth_write_file_atomic(sub, target, strlen(target), 0600, false, err) < 0)
 		goto fail;
-	if (mount_overlay(st, img, cdir, target, err) < 0)
+	if (st_mount_overlay(st, img, cdir, target, err) < 0)
 		goto fail;
 	free(sub);
 	sub = NULL;

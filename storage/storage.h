@@ -249,6 +249,29 @@ int storage_rootfs_create(struct storage_store *st, const struct storage_image *
 /* Unmount, delete upper/work and unmark the image.  A missing container is not an error. */
 int storage_rootfs_remove(struct storage_store *st, const char *container_id, berth_error_t *err);
 
+/*
+ * The changes container_id made to its root filesystem (the overlay's upper
+ * directory) as a layer tar on fd: overlayfs whiteouts become ".wh." entries.
+ */
+int storage_rootfs_export_changes(struct storage_store *st, const char *container_id, int fd,
+				  berth_error_t *err);
+/*
+ * Put such a tar (read from fd) into the upper directory of container_id,
+ * made by storage_rootfs_create() from img: its overlay is mounted again
+ * around the change.
+ */
+int storage_rootfs_import_changes(struct storage_store *st, const struct storage_image *img,
+				  const char *container_id, int fd, berth_error_t *err);
+
+/*
+ * dir's tree as a tar on fd (layer: the tree is an overlayfs upper directory,
+ * see storage_rootfs_export_changes), and a tar unpacked into the directory
+ * dir (layer: whiteouts become overlayfs whiteouts; else they delete).  No
+ * entry can be written outside dir.
+ */
+int storage_tar_write_dir(const char *dir, int fd, bool layer, berth_error_t *err);
+int storage_tar_extract(int fd, const char *dir, bool layer, berth_error_t *err);
+
 /* Mark/unmark explicitly (storage_rootfs_create/remove do it already). */
 int storage_image_mark_used(struct storage_store *st, const struct storage_image *img,
 			    const char *container_id, berth_error_t *err);
