@@ -306,6 +306,30 @@ static int import_config(struct engine_ctr *c, const char *tmp, berth_error_t *e
 	return berth_write_file_atomic(dst, text, strlen(text), 0600, false, err);
 }
 
+/*
+ * CNI ADD asking the network's IPAM for the old address (berth-ipam and
+ * host-local take CNI_ARGS IP=); when it is taken (the exported container
+ * still runs here) or refused, the IPAM picks one.  IPAM runs before any
+ * interface is made, so a refusal leaves nothing to undo.
+ */
+static int import_network(struct berthctl_opts *o, struct engine_ctr *c, berth_error_t *err)
+{
+	const char *old = jstr(c->rec, "ip");
+	int ret;
+
+	if (old)
+		json_object_set_new(c->rec, "ip_request", json_string(old));
+	json_object_del(c->rec, "ip");
+	ret = engine_attach_network(o, c, err);
+	if (ret < 0 && old) {
+		berth_error_release(err);
+		json_object_del(c->rec, "ip_request");
+		ret = engine_attach_network(o, c, err);
+	}
+	json_object_del(c->rec, "ip_request");
+	return ret < 0 ? -1 : engine_ctr_save(c, err);
+}
+
 /* What the container needs around it: rootfs with its changes, config, network. */
 static int import_build(struct berthctl_opts *o, struct engine_ctr *c, const char *tmp,
 			berth_error_t *err)
@@ -333,9 +357,7 @@ static int import_build(struct berthctl_opts *o, struct engine_ctr *c, const cha
 		return -1;
 	if (own_netns(c->rec) && engine_netns_create(c->p.netns, err) < 0)
 		return -1;
-	/* the address comes from the network's IPAM again: it may differ from the old one */
-	json_object_del(c->rec, "ip");
-	if (uses_cni(c->rec) && engine_attach_network(o, c, err) < 0)
+	if (uses_cni(c->rec) && import_network(o, c, err) < 0)
 		return -1;
 	if (rename(tmp, dst) < 0)
 		return berth_error_errno(err, errno, "move the checkpoint to `%s`", dst);

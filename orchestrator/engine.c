@@ -737,8 +737,13 @@ int engine_cni_add(struct berthctl_opts *o, struct engine_ctr *c, const char *ne
 		maps[i].container_port = ports[i].ctr;
 		snprintf(maps[i].protocol, sizeof(maps[i].protocol), "%s", ports[i].proto);
 	}
+	/* an address asked for (a restored container's old one): CNI_ARGS IP, as berth-ipam reads it */
+	const char *want = jstr(c->rec, "ip_request");
+	char args[96];
+	snprintf(args, sizeof(args), "IgnoreUnknown=1;IP=%s", want ? want : "");
 	struct cni_attachment att = { .container_id = c->id, .netns = c->p.netns, .ifname = "eth0",
-				      .port_mappings = maps, .n_port_mappings = nports };
+				      .args = want ? args : NULL, .port_mappings = maps,
+				      .n_port_mappings = nports };
 	if (cni_network_load(&co, network, &net, err) < 0)
 		return engine_wrap_once(err, "network `%s`", network);
 	ret = cni_add(&co, net, &att, &res, err);
