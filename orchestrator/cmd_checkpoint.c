@@ -184,6 +184,13 @@ int engine_cmd_checkpoint(struct berthctl_opts *o, int argc, char **argv)
 			    st.checkpointed ? "checkpointed already" : "not running");
 		return fail(&err);
 	}
+	if (json_is_true(json_object_get(c->rec, "tty"))) {
+		berth_error(&err, ENOTSUP,
+			    "checkpoint `%s`: a container with a terminal (-t) cannot be checkpointed "
+			    "by berthctl yet",
+			    ref);
+		return fail(&err);
+	}
 	if (export) {
 		efd = open(export, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		if (efd < 0) {

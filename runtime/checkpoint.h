@@ -21,6 +21,7 @@ struct berth_checkpoint_opts {
 	 * the container once it sees its init exit leaves this false.
 	 */
 	bool destroy;
+	bool shell_job; /* cr_dump_opts.shell_job: save a terminal from outside as external */
 };
 
 /*
