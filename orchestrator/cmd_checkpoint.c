@@ -161,7 +161,7 @@ int engine_cmd_checkpoint(struct berthctl_opts *o, int argc, char **argv)
 			export = optarg;
 			break;
 		case 't':
-			/* established connections: as far as the engine (runtime/cr) supports them */
+			co.tcp_established = true;
 			break;
 		case 'k':
 			keep = true;
@@ -479,7 +479,7 @@ int engine_cmd_restore(struct berthctl_opts *o, int argc, char **argv)
 	berth_error_t err = NULL;
 	struct engine_state st;
 	size_t exit_len = 0;
-	bool keep = false;
+	bool keep = false, tcp = false;
 	pid_t pid;
 	int opt;
 
@@ -493,6 +493,7 @@ int engine_cmd_restore(struct berthctl_opts *o, int argc, char **argv)
 			name = optarg;
 			break;
 		case 't':
+			tcp = true;
 			break;
 		case 'k':
 			keep = true;
@@ -548,6 +549,7 @@ int engine_cmd_restore(struct berthctl_opts *o, int argc, char **argv)
 		}
 	}
 	c->restore_image = dir;
+	c->restore_tcp = tcp;
 	if (engine_start(o, c, false, &pid, &err) < 0) {
 		if (strncmp(err->msg, "restore `", 9) != 0)
 			berth_error_wrap(&err, "restore `%s`", ref);

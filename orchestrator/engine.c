@@ -615,6 +615,8 @@ int engine_start_during(struct berthctl_opts *o, struct engine_ctr *c, bool atta
 	if (c->restore_image) {
 		argv[n++] = "--restore";
 		argv[n++] = (char *)c->restore_image;
+		if (c->restore_tcp)
+			argv[n++] = "--tcp-established";
 	}
 	/*
 	 * --rm: the shim cleans up even when the berthctl that ran it is gone;

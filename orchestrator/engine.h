@@ -48,6 +48,7 @@ struct engine_ctr {
 	struct engine_paths p;
 	int lock_fd; /* engine_ctr_lock() held by this process, or -1 */
 	const char *restore_image; /* engine_start(): the shim restores from this checkpoint */
+	bool restore_tcp;          /* ... with its established TCP connections */
 };
 
 enum engine_status { ENGINE_CREATED, ENGINE_RUNNING, ENGINE_EXITED, ENGINE_STOPPED_UNKNOWN };

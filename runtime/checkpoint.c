@@ -44,7 +44,9 @@ int berth_container_checkpoint(const char *state_root, const char *id,
 			       berth_error_t *err)
 {
 	cleanup_container struct berth_container *c = NULL;
-	struct cr_dump_opts d = { .leave_running = o->leave_running, .shell_job = o->shell_job };
+	struct cr_dump_opts d = { .leave_running = o->leave_running,
+				  .shell_job = o->shell_job,
+				  .tcp_established = o->tcp_established };
 	enum berth_status status;
 
 	if (berth_container_load(state_root, id, &c, err) < 0 || berth_container_lock(c, err) < 0)

@@ -21,7 +21,8 @@ struct berth_checkpoint_opts {
 	 * the container once it sees its init exit leaves this false.
 	 */
 	bool destroy;
-	bool shell_job; /* cr_dump_opts.shell_job: save a terminal from outside as external */
+	bool shell_job;       /* cr_dump_opts.shell_job: save a terminal from outside as external */
+	bool tcp_established; /* cr_dump_opts.tcp_established: save established connections */
 };
 
 /*

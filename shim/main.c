@@ -45,7 +45,8 @@ static void usage(FILE *f)
 	      "  --foreground          do not detach\n"
 	      "  --attach-first        create, report, and start once a client attached\n"
 	      "  --restore DIR         restore the container from the checkpoint in DIR\n"
-	      "                        instead of creating and starting it\n",
+	      "                        instead of creating and starting it\n"
+	      "  --tcp-established     with --restore: established TCP connections too\n",
 	      f);
 }
 
@@ -97,7 +98,7 @@ static int parse_args(int argc, char **argv, struct shim_opts *o, char **exit_ar
 		      berth_error_t *err)
 {
 	enum { OPT_BUNDLE = 256, OPT_STATE, OPT_RUNTIME, OPT_RROOT, OPT_LOG, OPT_LOGMAX, OPT_LOGFILES, OPT_RESTART,
-	       OPT_EXIT, OPT_EXITARG, OPT_EXITLOCK, OPT_SYNC, OPT_FG, OPT_ATTACH_FIRST, OPT_RESTORE };
+	       OPT_EXIT, OPT_EXITARG, OPT_EXITLOCK, OPT_SYNC, OPT_FG, OPT_ATTACH_FIRST, OPT_RESTORE, OPT_TCP };
 	static const struct option longopts[] = {
 		{ "bundle", required_argument, NULL, OPT_BUNDLE },
 		{ "state-dir", required_argument, NULL, OPT_STATE },
@@ -116,6 +117,7 @@ static int parse_args(int argc, char **argv, struct shim_opts *o, char **exit_ar
 		{ "foreground", no_argument, NULL, OPT_FG },
 		{ "attach-first", no_argument, NULL, OPT_ATTACH_FIRST },
 		{ "restore", required_argument, NULL, OPT_RESTORE },
+		{ "tcp-established", no_argument, NULL, OPT_TCP },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -192,6 +194,9 @@ static int parse_args(int argc, char **argv, struct shim_opts *o, char **exit_ar
 			break;
 		case OPT_RESTORE:
 			o->restore_image = optarg;
+			break;
+		case OPT_TCP:
+			o->restore_tcp = true;
 			break;
 		case 'h':
 			usage(stdout);

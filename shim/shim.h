@@ -30,6 +30,7 @@ struct shim_opts {
 	bool foreground;
 	bool attach_first; /* start only once a client has attached (or after 30 s) */
 	const char *restore_image; /* restore the container from this checkpoint instead of create+start */
+	bool restore_tcp;          /* the checkpoint may hold established TCP connections */
 	bool checkpointed; /* out: the container ended in a checkpoint (no exit command) */
 };
 

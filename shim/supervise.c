@@ -502,7 +502,7 @@ static bool rt_failed(const struct shim_rt_call *c)
 static int session_spawn(struct shim *s, struct session *ss, bool tty, bool want_stdin,
 			 const char *process, berth_error_t *err)
 {
-	char *argv[16], sock[108], name[32];
+	char *argv[20], sock[108], name[32];
 	int inp[2] = { -1, -1 }, outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	cleanup_close int console_listen = -1;
 	struct shim_rt_call call = { .argv = argv, .in_fd = -1, .out_fd = -1, .err_fd = -1,
@@ -542,6 +542,8 @@ static int session_spawn(struct shim *s, struct session *ss, bool tty, bool want
 		argv[n++] = "--detach";
 		argv[n++] = "--image-path";
 		argv[n++] = (char *)s->o->restore_image;
+		if (s->o->restore_tcp)
+			argv[n++] = "--tcp-established";
 	}
 	argv[n++] = "--pid-file";
 	argv[n++] = ss->pidfile;
