@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -416,6 +417,11 @@ static int do_import(struct berthctl_opts *o, const char *file, const char *name
 		goto out;
 	}
 	if (cr_image_verify(tmp, &root_pid, err) < 0) {
+		/* the temporary directory means nothing to the user: the archive is named */
+		char prefix[PATH_MAX + 16];
+		size_t n = (size_t)snprintf(prefix, sizeof(prefix), "image `%s`: ", tmp);
+		if (strncmp((*err)->msg, prefix, n) == 0)
+			memmove((*err)->msg, (*err)->msg + n, strlen((*err)->msg + n) + 1);
 		berth_error_wrap(err, "import `%s`", file);
 		goto out;
 	}

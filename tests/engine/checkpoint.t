@@ -7,7 +7,7 @@
 # a restart policy runs it from scratch; bad input leaves nothing behind.
 . "$(dirname "$0")/../lib/tap.sh"
 need_root
-plan 60
+plan 62
 
 T=$(tap_tmpdir)
 BR=bt-eng-ck$$
@@ -184,5 +184,10 @@ mkdir "$T/other" && echo x >"$T/other/file" && tar cf "$T/other.tar" -C "$T/othe
 err "import \`$T/other.tar\`: not a berth checkpoint archive" restore --import "$T/other.tar"
 head -c 20000 "$T/ck.tar" >"$T/cut.tar"
 err "import \`$T/cut.tar\`: .*([Tt]runcated|checksum|short|missing|end)" restore --import "$T/cut.tar" --name bt-ck-cut
+mkdir "$T/cor" && tar xf "$T/ck.tar" -C "$T/cor"
+pages=$(ls "$T"/cor/pages-*.img | head -1)
+printf XXXX | dd of="$pages" bs=1 seek=100 conv=notrunc 2>/dev/null
+tar cf "$T/cor.tar" -C "$T/cor" .
+err "import \`$T/cor.tar\`: image file \`pages-[0-9]+.img\`: .*checksum" restore --import "$T/cor.tar" --name bt-ck-cor
 B rm -f "$sid" >/dev/null
 nothing_left "bad input"
