@@ -7,7 +7,7 @@
 # a restart policy runs it from scratch; bad input leaves nothing behind.
 . "$(dirname "$0")/../lib/tap.sh"
 need_root
-plan 62
+plan 65
 
 T=$(tap_tmpdir)
 BR=bt-eng-ck$$
@@ -115,11 +115,21 @@ ok "the imported container counts on" wait_count_above "$nid" 0
 first=$(counts "$nid" | head -1)
 ok "its count starts after the exported one ($first > $before)" test "$first" -gt "$before"
 is "$(B exec bt-ck-b$$ cat /marker)" made "the imported container has the rootfs changes"
+n=$(last_count "$nid")
+timeout 1 "$BUILD/bin/berthctl" --root "$T/root" --runroot "$T/run" attach --no-stdin bt-ck-b$$ >"$T/attach.out" 2>/dev/null
+a=$(sed -n 's/^n=//p' "$T/attach.out" | head -1)
+ok "attach to the imported container follows its output (n=$a after n=$n)" test "${a:-0}" -gt "$n"
 spid=$(shim_pid "$nid")
 pid=$(ctr_pid "$nid")
+B wait bt-ck-b$$ >"$T/wait.out" &
+waiter=$!
 B stop -t 1 bt-ck-b$$ >/dev/null
 is $? 0 "stop of the imported container"
 ok "stop: its process is gone" gone "$pid"
+wait $waiter
+is "$(cat "$T/wait.out")" 137 "wait: the restored process's exit status (SIGKILL after stop -t 1)"
+is "$(B inspect bt-ck-b$$ | jq -r '.[0].state | "\(.status) \(.exit_code) \(.checkpointed)"')" "exited 137 false" \
+	"inspect: an ordinary exit once it ended, not checkpointed"
 B rm bt-ck-b$$ >/dev/null
 is $? 0 "rm of the imported container"
 ok "rm: its shim is gone" gone "$spid"
