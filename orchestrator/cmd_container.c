@@ -193,6 +193,7 @@ static int do_create(struct berthctl_opts *o, struct run_opts *r, bool defer_cni
 	bool own_netns = strcmp(netkind, "host") != 0;
 	bool cni = own_netns && strcmp(netkind, "none") != 0;
 	char *entry[2] = { NULL, NULL };
+	struct engine_netns_job netns = { 0 };
 
 	if (check_ports(o, r, err) < 0 || storage_store_open(o->root, &st, err) < 0 ||
 	    resolve_image(st, r->image, &img, err) < 0)
@@ -249,6 +250,8 @@ static int do_create(struct berthctl_opts *o, struct run_opts *r, bool defer_cni
 		berth_error_errno(err, ENOMEM, "create");
 		goto fail;
 	}
+	if (own_netns && engine_netns_start(&netns, c->p.netns, err) < 0)
+		goto fail;
 	if (storage_rootfs_create(st, img, c->id, rootfs, NULL, err) < 0)
 		goto fail;
 	entry[0] = (char *)r->entrypoint;
@@ -274,7 +277,7 @@ static int do_create(struct berthctl_opts *o, struct run_opts *r, bool defer_cni
 	text = json_dumps(config, JSON_INDENT(1));
 	if (text == NULL || berth_write_file_atomic(cfgpath, text, strlen(text), 0600, false, err) < 0)
 		goto fail;
-	if (own_netns && engine_netns_create(c->p.netns, err) < 0)
+	if (engine_netns_finish(&netns, err) < 0)
 		goto fail;
 	json_t *stop = json_object_get(storage_image_config_json(img), "config");
 	if (json_is_object(stop) && jstr(stop, "StopSignal"))
@@ -284,6 +287,7 @@ static int do_create(struct berthctl_opts *o, struct run_opts *r, bool defer_cni
 		goto fail;
 	return 0;
 fail:
+	engine_netns_finish(&netns, NULL);
 	engine_remove(o, c, true, NULL);
 	engine_ctr_free(c);
 	*out = NULL;

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -433,17 +434,13 @@ const char *engine_shim(struct berthctl_opts *o)
 /*
  * unshare(CLONE_NEWNET) in a short-lived thread moves only that thread: no
  * fork of the whole process.  It brings the loopback up (CNI plugins only
- * add eth0) and pins the namespace with a bind mount.
+ * add eth0) and pins the namespace with a bind mount.  A new network
+ * namespace takes the kernel a millisecond or more, so the thread runs while
+ * berthctl goes on with the root filesystem and config.json.
  */
-struct netns_job {
-	const char *path;
-	int err;
-	const char *what;
-};
-
 static void *netns_thread(void *arg)
 {
-	struct netns_job *j = arg;
+	struct engine_netns_job *j = arg;
 	struct ifreq ifr = { .ifr_name = "lo" };
 	int sk;
 
@@ -466,13 +463,12 @@ static void *netns_thread(void *arg)
 	return NULL;
 }
 
-int engine_netns_create(const char *path, berth_error_t *err)
+int engine_netns_start(struct engine_netns_job *j, const char *path, berth_error_t *err)
 {
 	cleanup_free char *dir = strdup(path);
-	struct netns_job job = { .path = path };
-	pthread_t t;
 	int fd, e;
 
+	*j = (struct engine_netns_job){ .path = path };
 	if (dir == NULL)
 		return berth_error_errno(err, ENOMEM, "netns `%s`", path);
 	*strrchr(dir, '/') = '\0';
@@ -482,17 +478,36 @@ int engine_netns_create(const char *path, berth_error_t *err)
 	if (fd < 0)
 		return berth_error_errno(err, errno, "create netns file `%s`", path);
 	close(fd);
-	e = pthread_create(&t, NULL, netns_thread, &job);
-	if (e == 0)
-		pthread_join(t, NULL);
-	else
-		job = (struct netns_job){ .err = e, .what = "thread" };
-	if (job.err) {
+	e = pthread_create(&j->thread, NULL, netns_thread, j);
+	if (e != 0) {
 		unlink(path);
-		return berth_error_errno(err, job.err, "create network namespace `%s`: %s", path,
-					 job.what);
+		return berth_error_errno(err, e, "create network namespace `%s`: thread", path);
+	}
+	j->running = true;
+	return 0;
+}
+
+int engine_netns_finish(struct engine_netns_job *j, berth_error_t *err)
+{
+	if (!j->running)
+		return 0;
+	pthread_join(j->thread, NULL);
+	j->running = false;
+	if (j->err) {
+		unlink(j->path);
+		return berth_error_errno(err, j->err, "create network namespace `%s`: %s", j->path,
+					 j->what);
 	}
 	return 0;
+}
+
+int engine_netns_create(const char *path, berth_error_t *err)
+{
+	struct engine_netns_job j;
+
+	if (engine_netns_start(&j, path, err) < 0)
+		return -1;
+	return engine_netns_finish(&j, err);
 }
 
 void engine_netns_remove(const char *path)
@@ -565,7 +580,7 @@ int engine_start_during(struct berthctl_opts *o, struct engine_ctr *c, bool atta
 	const char *shim = engine_shim(o);
 	char sync_arg[16], buf[2048];
 	char *argv[48];
-	int n = 0, p[2], status;
+	int n = 0, p[2];
 	size_t got = 0;
 	pid_t child;
 
@@ -602,6 +617,7 @@ int engine_start_during(struct berthctl_opts *o, struct engine_ctr *c, bool atta
 	argv[n++] = "2";
 	argv[n++] = "--sync-fd";
 	argv[n++] = sync_arg;
+	argv[n++] = "--foreground";
 	if (json_is_true(json_object_get(c->rec, "tty")))
 		argv[n++] = "--terminal";
 	if (json_is_true(json_object_get(c->rec, "stdin")))
@@ -626,6 +642,8 @@ int engine_start_during(struct berthctl_opts *o, struct engine_ctr *c, bool atta
 	static char self[PATH_MAX];
 	cleanup_free char *lockfile = path_join(c->p.dir, "lock");
 	if (json_is_true(json_object_get(c->rec, "rm")) && lockfile) {
+		/* removed at exit: its exit file need not survive a crash */
+		argv[n++] = "--no-sync-exit";
 		argv[n++] = "--exit-command-lock";
 		argv[n++] = lockfile;
 		argv[n++] = "--exit-command";
@@ -646,20 +664,33 @@ int engine_start_during(struct berthctl_opts *o, struct engine_ctr *c, bool atta
 	argv[n++] = c->id;
 	argv[n] = NULL;
 
-	child = fork();
-	if (child < 0) {
-		close(p[0]);
-		close(p[1]);
-		return berth_error_errno(err, errno, "fork");
-	}
-	if (child == 0) {
-		/* keep the sync fd across exec, nothing else */
-		fcntl(p[1], F_SETFD, 0);
-		execv(shim, argv);
-		dprintf(p[1], "error exec `%s`: %s\n", shim, strerror(errno));
-		_exit(125);
-	}
+	/*
+	 * posix_spawn: a vfork, nothing of berthctl is copied.  The shim starts
+	 * in a session of its own with its stdio on /dev/null, so it has no
+	 * detaching of its own to do (--foreground): it stays our child until we
+	 * exit (a zombie until then, if it ends first) and is re-parented then.
+	 */
+	posix_spawnattr_t attr;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
+	posix_spawn_file_actions_adddup2(&fa, 0, 1);
+	posix_spawn_file_actions_adddup2(&fa, 0, 2);
+	/* the same fd: only its close-on-exec flag is cleared */
+	posix_spawn_file_actions_adddup2(&fa, p[1], p[1]);
+	int e = posix_spawn(&child, shim, &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
 	close(p[1]);
+	if (e != 0) {
+		close(p[0]);
+		int ret = berth_error_errno(err, e, "exec `%s`", shim);
+		if (*err)
+			(*err)->code = engine_exit_code_for((*err)->msg);
+		return ret;
+	}
 	if (during)
 		during_ret = during(o, c, &during_err);
 	for (;;) {
@@ -675,7 +706,9 @@ int engine_start_during(struct berthctl_opts *o, struct engine_ctr *c, bool atta
 	}
 	close(p[0]);
 	buf[got] = '\0';
-	waitpid(child, &status, 0);
+	/* a shim that failed exits right after its answer */
+	if (strncmp(buf, "ok ", 3) != 0)
+		waitpid(child, NULL, 0);
 	if (during_ret < 0) {
 		*err = during_err;
 		return -1;

@@ -18,6 +18,7 @@
 #define BERTH_ENGINE_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -119,7 +120,19 @@ int engine_name_reserve(struct berthctl_opts *o, const char *name, const char *i
 			berth_error_t *err);
 void engine_name_release(struct berthctl_opts *o, const char *name);
 
-/* Network namespace: a new one bind-mounted at path, or its removal. */
+/*
+ * Network namespace: a new one bind-mounted at path, made by a thread
+ * (start, then finish: joins it, the error), or its removal.
+ */
+struct engine_netns_job {
+	const char *path;
+	pthread_t thread;
+	bool running;
+	int err;
+	const char *what;
+};
+int engine_netns_start(struct engine_netns_job *j, const char *path, berth_error_t *err);
+int engine_netns_finish(struct engine_netns_job *j, berth_error_t *err);
 int engine_netns_create(const char *path, berth_error_t *err);
 void engine_netns_remove(const char *path);
 

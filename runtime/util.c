@@ -124,6 +124,9 @@ int berth_mkdir_p(const char *path, mode_t mode, berth_error_t *err)
 
 	if (len == 0 || len >= sizeof(buf))
 		return berth_error(err, ENAMETOOLONG, "mkdir `%s`: invalid path length", path);
+	/* mostly it is there already, or only the last component is missing */
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
 	memcpy(buf, path, len + 1);
 	for (char *p = buf + 1; *p; p++) {
 		if (*p != '/')

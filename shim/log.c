@@ -50,7 +50,7 @@ int shim_log_open(struct shim_log *log, const char *path, off_t max_size, int ma
 	log->path = path;
 	log->max_size = max_size;
 	log->max_files = max_files < 1 ? 1 : max_files;
-	log->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	log->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0640);
 	if (log->fd < 0)
 		return berth_error_errno(err, errno, "open log `%s`", path);
 	log->size = fstat(log->fd, &st) == 0 ? st.st_size : 0;
@@ -82,7 +82,7 @@ static int log_rotate(struct shim_log *log, berth_error_t *err)
 			return berth_error_errno(err, errno, "rotate log `%s`", from);
 	}
 	close(log->fd);
-	log->fd = open(log->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	log->fd = open(log->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0640);
 	if (log->fd < 0)
 		return berth_error_errno(err, errno, "open log `%s`", log->path);
 	log->size = 0;

@@ -41,6 +41,7 @@ static void usage(FILE *f)
 	      "  --exit-command-arg A  an argument for it (repeatable)\n"
 	      "  --exit-command-lock FILE  first wait for an exclusive flock on FILE; skip the\n"
 	      "                        command when FILE is gone (its holder did the work)\n"
+	      "  --no-sync-exit        no fsync of the exit file (the container is removed at exit)\n"
 	      "  --sync-fd N           write \"ok PID\" or \"error MESSAGE\" there once started\n"
 	      "  --foreground          do not detach\n"
 	      "  --attach-first        create, report, and start once a client attached\n"
@@ -98,7 +99,8 @@ static int parse_args(int argc, char **argv, struct shim_opts *o, char **exit_ar
 		      berth_error_t *err)
 {
 	enum { OPT_BUNDLE = 256, OPT_STATE, OPT_RUNTIME, OPT_RROOT, OPT_LOG, OPT_LOGMAX, OPT_LOGFILES, OPT_RESTART,
-	       OPT_EXIT, OPT_EXITARG, OPT_EXITLOCK, OPT_SYNC, OPT_FG, OPT_ATTACH_FIRST, OPT_RESTORE, OPT_TCP };
+	       OPT_EXIT, OPT_EXITARG, OPT_EXITLOCK, OPT_NOSYNC, OPT_SYNC, OPT_FG, OPT_ATTACH_FIRST,
+	       OPT_RESTORE, OPT_TCP };
 	static const struct option longopts[] = {
 		{ "bundle", required_argument, NULL, OPT_BUNDLE },
 		{ "state-dir", required_argument, NULL, OPT_STATE },
@@ -113,6 +115,7 @@ static int parse_args(int argc, char **argv, struct shim_opts *o, char **exit_ar
 		{ "exit-command", required_argument, NULL, OPT_EXIT },
 		{ "exit-command-arg", required_argument, NULL, OPT_EXITARG },
 		{ "exit-command-lock", required_argument, NULL, OPT_EXITLOCK },
+		{ "no-sync-exit", no_argument, NULL, OPT_NOSYNC },
 		{ "sync-fd", required_argument, NULL, OPT_SYNC },
 		{ "foreground", no_argument, NULL, OPT_FG },
 		{ "attach-first", no_argument, NULL, OPT_ATTACH_FIRST },
@@ -177,6 +180,9 @@ static int parse_args(int argc, char **argv, struct shim_opts *o, char **exit_ar
 			break;
 		case OPT_EXITLOCK:
 			o->exit_command_lock = optarg;
+			break;
+		case OPT_NOSYNC:
+			o->no_sync_exit = true;
 			break;
 		case OPT_SYNC:
 			o->sync_fd = (int)strtol(optarg, &end, 10);

@@ -28,6 +28,7 @@ struct shim_opts {
 	const char *exit_command_lock; /* run it only if this file outlives a flock on it */
 	int sync_fd;
 	bool foreground;
+	bool no_sync_exit; /* the exit file is not fsync'd (the container is removed at exit) */
 	bool attach_first; /* start only once a client has attached (or after 30 s) */
 	const char *restore_image; /* restore the container from this checkpoint instead of create+start */
 	bool restore_tcp;          /* the checkpoint may hold established TCP connections */

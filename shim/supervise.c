@@ -747,7 +747,9 @@ static void finish(struct shim *s, int code, int sig, bool oom)
 		     "\"exited_at\":\"%s\"%s}\n",
 		     code, sig, oom ? "true" : "false", s->restarts, ts,
 		     s->o->checkpointed ? ",\"checkpointed\":true" : "");
-	berth_write_file_atomic(state_path(s, "exit"), buf, (size_t)n, 0644, true, NULL);
+	/* a checkpointed container stays for its restore: its exit file too */
+	berth_write_file_atomic(state_path(s, "exit"), buf, (size_t)n, 0644,
+				!s->o->no_sync_exit || s->o->checkpointed, NULL);
 	write_status(s, s->o->checkpointed ? "checkpointed" : "exited");
 	snprintf(s->exit_payload, sizeof(s->exit_payload), "%d %d %d", code, sig, oom ? 1 : 0);
 	for (struct client *c = s->clients; c; c = c->next) {

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * libcurl and libarchive, loaded on first use.
+ * libcurl, libarchive and libcrypto, loaded on first use.
  *
  * Why: every berth binary links every library, and loading these two with
  * their dependencies (GnuTLS, Kerberos, LDAP, libxml2 with ICU, ...) costs
  * tens of milliseconds at every exec, although only pulls and unpacks use
  * them; `berthctl run` of a cached image must start in a few milliseconds.
+ * libcrypto (sha256 of blobs, base64 of credentials) alone takes several
+ * milliseconds of relocations at every start, and `run` never hashes.
  * So the binaries are not linked against them: the functions storage/ (and
  * its tests) call are defined here, and each resolves the real one with
  * dlopen/dlsym the first time it is called.  The cached pointers are the
@@ -15,17 +17,19 @@
 #include <archive_entry.h>
 #include <curl/curl.h>
 #include <dlfcn.h>
+#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/types.h>
 
-enum { LIB_CURL, LIB_ARCHIVE };
+enum { LIB_CURL, LIB_ARCHIVE, LIB_CRYPTO };
 
 static void *lazy_sym(int lib, const char *name)
 {
-	static const char *const sonames[] = { "libcurl.so.4", "libarchive.so.13" };
-	static void *handles[2];
+	static const char *const sonames[] = { "libcurl.so.4", "libarchive.so.13",
+						"libcrypto.so.3" };
+	static void *handles[3];
 	void *sym;
 
 	if (handles[lib] == NULL)
@@ -160,3 +164,13 @@ LAZY(LIB_ARCHIVE, void, archive_entry_xattr_add_entry,
 LAZY(LIB_ARCHIVE, void, archive_entry_set_size, (struct archive_entry * e, la_int64_t s), (e, s))
 LAZY(LIB_ARCHIVE, void, archive_entry_set_mtime, (struct archive_entry * e, time_t t, long ns),
      (e, t, ns))
+
+/* ---- libcrypto ---- */
+LAZY(LIB_CRYPTO, EVP_MD_CTX *, EVP_MD_CTX_new, (void), ())
+LAZY(LIB_CRYPTO, void, EVP_MD_CTX_free, (EVP_MD_CTX * c), (c))
+LAZY(LIB_CRYPTO, const EVP_MD *, EVP_sha256, (void), ())
+LAZY(LIB_CRYPTO, int, EVP_DigestInit_ex, (EVP_MD_CTX * c, const EVP_MD *t, ENGINE *e), (c, t, e))
+LAZY(LIB_CRYPTO, int, EVP_DigestUpdate, (EVP_MD_CTX * c, const void *d, size_t n), (c, d, n))
+LAZY(LIB_CRYPTO, int, EVP_DigestFinal_ex, (EVP_MD_CTX * c, unsigned char *md, unsigned int *n),
+     (c, md, n))
+LAZY(LIB_CRYPTO, int, EVP_EncodeBlock, (unsigned char *t, const unsigned char *f, int n), (t, f, n))

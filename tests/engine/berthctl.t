@@ -29,6 +29,18 @@ defer "ip link del $BR"
 defer 'for c in $(B ps -aq); do B rm -f $c; done'
 
 veths() { ip -o link show master "$BR" 2>/dev/null | wc -l; }
+# our_cgroups — berth-ID memory cgroups that no process names: another engine's
+# container (tests run concurrently) has a shim or runtime with the ID in its
+# arguments from before its cgroup is made until after it is removed
+our_cgroups() {
+	local d dirs args
+	dirs=$(ls -d /sys/fs/cgroup/memory/berth-* 2>/dev/null)
+	args=$(ps -eo args=)
+	for d in $dirs; do
+		case $args in *"${d##*/berth-}"*) continue ;; esac
+		[ -d "$d" ] && echo "$d"
+	done
+}
 # nothing_left WHAT — no container state, mount, netns, veth, cgroup or process of ours
 nothing_left() {
 	local left=""
@@ -37,7 +49,7 @@ nothing_left() {
 	[ -z "$(ls "$T/run/netns" 2>/dev/null)" ] || left="$left netns"
 	[ -z "$(ls "$T/run/engine" 2>/dev/null)" ] || left="$left shim-state"
 	[ "$(veths)" = "$base_veths" ] || left="$left veth"
-	[ -z "$(ls -d /sys/fs/cgroup/memory/berth-* 2>/dev/null)" ] || left="$left cgroup"
+	[ -z "$(our_cgroups)" ] || left="$left cgroup"
 	ps -eo args= | grep -v grep | grep -q "$T/run" && left="$left process"
 	[ -z "$(ls "$T/root/engine/names" 2>/dev/null)" ] || left="$left name"
 	is "${left:-none}" none "$1: nothing left behind"
