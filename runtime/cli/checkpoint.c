@@ -7,6 +7,9 @@
  * engine (runtime/cr/) into DIR together with the container's config, and
  * then stops and deletes the container unless --leave-running.  The
  * numbers of the dump go to WORK/dump.log (and stderr with --debug).
+ * --shell-job: a terminal whose pty master is outside the container (its
+ * console, handed out through --console-socket) is saved as external;
+ * restore then needs --console-socket.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -53,17 +56,18 @@ int berth_cmd_checkpoint(struct berth_global *g, int argc, char **argv, berth_er
 		case 'l':
 			o.leave_running = true;
 			break;
+		case 's':
+			o.shell_job = true;
+			break;
 		case 't':
 			o.tcp_established = true;
 			break;
 		case 'x':
-		case 's':
 		case 'f':
 			/*
-			 * Accepted for runc compatibility.  External unix sockets,
-			 * terminals of a shell job and file locks are not supported
-			 * yet: a container using them fails the checkpoint with an
-			 * error naming the resource.
+			 * Accepted for runc compatibility.  External unix sockets and
+			 * file locks are not supported yet: a container using them
+			 * fails the checkpoint with an error naming the resource.
 			 */
 			break;
 		default:

@@ -7,7 +7,10 @@
  * from the bundle's config.json), but its init stops once the rootfs is
  * ready, before rlimits, capabilities, seccomp and the user are applied.
  * The engine (runtime/cr/) then turns that init into the image's pid 1 and
- * recreates the rest of the tree inside it with the saved pids.
+ * recreates the rest of the tree inside it with the saved pids.  An image
+ * with an external terminal (checkpoint --shell-job of a container with a
+ * console) needs --console-socket: the init's new console becomes that
+ * terminal of the restored processes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +30,7 @@
 #include "console.h"
 #include "container.h"
 #include "cr/cr.h"
+#include "cr/tty.h"
 #include "linux.h"
 #include "sync.h"
 #include "util.h"
@@ -90,6 +95,23 @@ static int pass_fds(void *arg, const int *fds, int n, berth_error_t *err)
 		close(fd);
 	if (len <= 0 || buf[0] != MSG_DONE)
 		return berth_error(err, EIO, "the container init exited");
+	return 0;
+}
+
+/*
+ * The new console of the container init (process.terminal: made inside the
+ * container, its master sent to --console-socket): the init's fd 0.
+ */
+static int console_slave(pid_t init, int *fd, berth_error_t *err)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, init, 0);
+
+	*fd = pidfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, pidfd, 0, 0);
+	if (pidfd >= 0)
+		close(pidfd);
+	if (*fd < 0 || !isatty(*fd))
+		return berth_error_errno(err, *fd < 0 ? errno : ENOTTY,
+					 "the container's console (process.terminal)");
 	return 0;
 }
 
@@ -191,11 +213,13 @@ int berth_cmd_restore(struct berth_global *g, int argc, char **argv, berth_error
 	const char *image = "checkpoint", *work = NULL;
 	bool detach = false;
 	uint32_t root_vpid;
+	bool ext_tty;
+	char tty_name[64];
 	sigset_t fwd;
 	struct timespec t0;
 	double t_verify, t_create;
 	pid_t root;
-	int ch;
+	int ch, ret;
 
 	optind = 0;
 	opterr = 0;
@@ -243,6 +267,14 @@ int berth_cmd_restore(struct berth_global *g, int argc, char **argv, berth_error
 		       1;
 	if (saved_limits(image, &limits, err) < 0)
 		return berth_error_wrap(err, "restore `%s`", o.id), 1;
+	if (cr_tty_image_external(image, &ext_tty, tty_name, sizeof(tty_name), err) < 0)
+		return berth_error_wrap(err, "restore `%s`", o.id), 1;
+	if (ext_tty && o.console_socket == NULL)
+		return berth_error(err, EINVAL,
+				   "restore `%s`: image `%s`: terminal `%s` had its pty master outside "
+				   "the container: give --console-socket",
+				   o.id, image, tty_name),
+		       1;
 	if (o.bundle == NULL) {
 		if (saved_bundle(image, &bundle, err) < 0)
 			return berth_error_wrap(err, "restore `%s`", o.id), 1;
@@ -258,9 +290,20 @@ int berth_cmd_restore(struct berth_global *g, int argc, char **argv, berth_error
 	ro.pass_fds = pass_fds;
 	ro.pass_arg = &sync;
 	ro.stdio_from_caller = true;
+	if (ext_tty && console_slave(c->pid, &ro.tty_fd, err) < 0) {
+		berth_error_t e = NULL;
+
+		berth_container_destroy(c, &e);
+		berth_error_release(&e);
+		return berth_error_wrap(err, "restore `%s`", o.id), 1;
+	}
+	ro.shell_job = ro.tty_new = ext_tty;
 	berth_cli_block_forwarded(&fwd, !detach);
-	if ((c->cgroup && limits && berth_cgroup_update(c->cgroup, limits, err) < 0) ||
-	    cr_restore_tree(image, &ro, &root, &st, err) < 0) {
+	ret = (c->cgroup && limits && berth_cgroup_update(c->cgroup, limits, err) < 0) ||
+	      cr_restore_tree(image, &ro, &root, &st, err) < 0;
+	if (ext_tty)
+		close(ro.tty_fd);
+	if (ret) {
 		berth_error_t e = NULL;
 
 		berth_container_destroy(c, &e);

@@ -10,18 +10,6 @@ plan 22
 BB=/bin/busybox
 PTY=$PROGS/ptyshell
 
-# Wait (10 s at most) for a line matching an extended regexp in FILE.
-wait_out() {
-	local i
-	for ((i = 0; i < 1000; i++)); do
-		tr -d '\r' <"$1" | grep -Eq "$2" && return 0
-		sleep 0.01
-	done
-	diag "no \`$2\` in $1:" "$(tr -d '\r' <"$1" | tail -n 5)"
-	return 1
-}
-# The output lines of FILE matching a regexp, carriage returns removed.
-out() { tr -d '\r' <"$1" | grep -E "$2"; }
 # tty_nr, session, tpgid of PID as "MAJOR:MINOR sid tpgid"; and the device of its fd 0.
 ctty_of() {
 	local f
@@ -80,7 +68,7 @@ like "$("$CRTOOL" dump "$SH" "$D/img" 2>&1)" \
 	"job: without --shell-job the outside master is refused, naming the fd"
 ok "job: the refused shell runs on" kill -0 "$SH"
 ok "job: checkpoint --shell-job" crdump "$SH" "$D/img" --shell-job
-kill -9 $HOLD
+kill -9 $HOLD 2>/dev/null
 wait $HOLD 2>/dev/null
 reap "$SH"
 err=$("$CRTOOL" restore "$D/img" 2>&1)

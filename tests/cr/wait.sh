@@ -11,3 +11,16 @@ wait_lines() {
 }
 # The last "count N" of a counter log.
 last_count() { tail -n 1 "$1" | sed -n 's/.* count \([0-9]*\)$/\1/p'; }
+# Wait (up to 10 s) for a line matching an extended regexp in FILE, a terminal's
+# output: carriage returns are dropped.
+wait_out() {
+	local i
+	for ((i = 0; i < 1000; i++)); do
+		tr -d '\r' <"$1" | grep -Eq "$2" && return 0
+		sleep 0.01
+	done
+	diag "no \`$2\` in $1:" "$(tr -d '\r' <"$1" | tail -n 5)"
+	return 1
+}
+# The lines of a terminal's output FILE matching an extended regexp.
+out() { tr -d '\r' <"$1" | grep -E "$2"; }

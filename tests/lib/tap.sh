@@ -52,14 +52,18 @@ unlike() {
 diag() { echo "# $*" | sed '2,$s/^/# /'; }
 
 defer() { _tap_deferred+=("$*"); }
+# Where tap_tmpdir notes its directories: $$ and the pid namespace, as tests
+# re-run in a pid namespace of their own are all pid 1 there.
+_tap_dirs() { local ns; ns=$(readlink /proc/self/ns/pid); echo "/tmp/berth-test.$$.${ns//[^0-9]/}.dirs"; }
 _tap_cleanup() {
-	local i
+	local i dirs
 	for ((i = ${#_tap_deferred[@]} - 1; i >= 0; i--)); do
 		eval "${_tap_deferred[$i]}" >/dev/null 2>&1 || true
 	done
-	if [ -f "/tmp/berth-test.$$.dirs" ]; then
-		while read -r i; do rm -rf "$i"; done < "/tmp/berth-test.$$.dirs"
-		rm -f "/tmp/berth-test.$$.dirs"
+	dirs=$(_tap_dirs)
+	if [ -f "$dirs" ]; then
+		while read -r i; do rm -rf "$i"; done < "$dirs"
+		rm -f "$dirs"
 	fi
 }
 _tap_exit() {
@@ -78,7 +82,7 @@ tap_tmpdir() {
 	defer "rm -rf '$d'"
 	# As d=$(tap_tmpdir) the defer above dies with the subshell; $$ is still the
 	# script's PID there, so note the directory where the script's cleanup finds it.
-	echo "$d" >> "/tmp/berth-test.$$.dirs"
+	echo "$d" >> "$(_tap_dirs)"
 	echo "$d"
 }
 
