@@ -1056,6 +1056,40 @@ static int set_session(struct rctx *c, struct rproc *rp, struct rproc *parent, b
 	return 0;
 }
 
+/*
+ * A session leader's controlling terminal (runtime/cr/tty.c), through our
+ * descriptor of it, which the process holds too while it is restored.
+ * fg: set the foreground process group, once every group exists; else
+ * take the terminal, right after the session is made, so the processes
+ * forked from the leader later have it too.
+ */
+static int restore_ctty(struct rctx *c, struct rproc *rp, bool fg, berth_error_t *err)
+{
+	struct rthread *t = &rp->threads[0];
+	struct rfile *rf;
+	uint32_t id, pgrp;
+	long ret;
+
+	if (rp->pr.sid != rp->pr.pid || !cr_tty_ctty(&c->ttys, rp->pr.pid, &id, &pgrp) ||
+	    (rf = file_by_id(c, id)) == NULL)
+		return 0;
+	if (fg) {
+		if (pgrp && (put(c, rp->pid, D_ARGS, &pgrp, sizeof(pgrp), err) < 0 ||
+			     RSYS(c, t, SYS_ioctl, rf->fd, TIOCSPGRP, c->tramp + D_ARGS) < 0))
+			return berth_error_wrap(err, "process %u: terminal `%s`: foreground group %u",
+						rp->pr.pid, rf->path, pgrp);
+		return 0;
+	}
+	/* Taken from another session (the restorer's terminal) if need be. */
+	if (rsys(c, t, SYS_ioctl, rf->fd, TIOCSCTTY, 0, 0, 0, 0, &ret, err) < 0 ||
+	    (ret == -EPERM && rsys(c, t, SYS_ioctl, rf->fd, TIOCSCTTY, 1, 0, 0, 0, &ret, err) < 0))
+		return -1;
+	if (ret < 0)
+		return berth_error_errno(err, (int)-ret, "process %u: controlling terminal `%s`",
+					 rp->pr.pid, rf->path);
+	return 0;
+}
+
 /* The pid of a process of ours in its own (innermost) pid namespace. */
 static long ns_pid(pid_t pid)
 {
@@ -1149,7 +1183,9 @@ static int create_proc(struct rctx *c, struct rproc *rp, berth_error_t *err)
 			return -1;
 		t->ctl.syscall_ip = c->tramp;
 	}
-	return set_session(c, rp, parent, err);
+	if (set_session(c, rp, parent, err) < 0)
+		return -1;
+	return restore_ctty(c, rp, false, err);
 }
 
 static struct rvma *special(struct rproc *rp, uint32_t kind)
@@ -1466,34 +1502,6 @@ static int restore_sigactions(struct rctx *c, struct rproc *rp, berth_error_t *e
 	return 0;
 }
 
-/*
- * A session leader's controlling terminal and its foreground process group,
- * from the process itself (every process group exists by now).  Through our
- * descriptor of the terminal, still open in the process at this point.
- */
-static int restore_ctty(struct rctx *c, struct rproc *rp, berth_error_t *err)
-{
-	struct rthread *t = &rp->threads[0];
-	struct rfile *rf;
-	uint32_t id, fg;
-	long ret;
-
-	if (rp->pr.sid != rp->pr.pid || !cr_tty_ctty(&c->ttys, rp->pr.pid, &id, &fg) ||
-	    (rf = file_by_id(c, id)) == NULL)
-		return 0;
-	if (rsys(c, t, SYS_ioctl, rf->fd, TIOCSCTTY, 0, 0, 0, 0, &ret, err) < 0 ||
-	    (ret == -EPERM && rsys(c, t, SYS_ioctl, rf->fd, TIOCSCTTY, 1, 0, 0, 0, &ret, err) < 0))
-		return -1;
-	if (ret < 0)
-		return berth_error_errno(err, (int)-ret, "process %u: controlling terminal `%s`",
-					 rp->pr.pid, rf->path);
-	if (fg && (put(c, rp->pid, D_ARGS, &fg, sizeof(fg), err) < 0 ||
-		   RSYS(c, t, SYS_ioctl, rf->fd, TIOCSPGRP, c->tramp + D_ARGS) < 0))
-		return berth_error_wrap(err, "process %u: terminal `%s`: foreground group %u",
-					rp->pr.pid, rf->path, fg);
-	return 0;
-}
-
 static int restore_fds(struct rctx *c, struct rproc *rp, berth_error_t *err)
 {
 	struct rthread *t = &rp->threads[0];
@@ -1525,7 +1533,7 @@ static int restore_fds(struct rctx *c, struct rproc *rp, berth_error_t *err)
 			return berth_error_wrap(err, "process %u: epoll fd %u: watch fd %u",
 						rp->pr.pid, e->epfd, e->tfd);
 	}
-	if (restore_ctty(c, rp, err) < 0)
+	if (restore_ctty(c, rp, true, err) < 0)
 		return -1;
 	return RSYS(c, t, SYS_close_range, c->fdbase, ~0U, 0);
 }

@@ -1,11 +1,12 @@
 #!/bin/bash
 # A shell in a pty across checkpoint, kill and restore: with the pty master
 # inside the checkpointed tree, and outside it (a shell job: checkpoint
-# --shell-job, restore with a new pty whose master goes to --console-socket).
+# --shell-job, restore with a new pty whose master goes to --console-socket,
+# or onto the restorer's own terminal, its stdin).
 # The shell keeps its variables, cwd, terminal size and controlling terminal
 # (session, foreground group); commands typed into the master are answered.
 . "$(dirname "$0")/lib.sh"
-plan 22
+plan 29
 
 BB=/bin/busybox
 PTY=$PROGS/ptyshell
@@ -30,13 +31,14 @@ start_shell() { # DIR
 	wait_out "$1/out" '^\$ '
 }
 # What a restored shell must show: variable, cwd, tty, size, controlling terminal.
+# On a new pty the saved window size is set; a terminal of the restorer keeps its own.
 check_shell() { # DIR OUT SIZE what
 	printf 'echo V=$V; pwd; tty; stty size; echo end-$((6*7))\n' >>"$1/${2/out/in}"
 	wait_out "$1/$2" '^end-42$'
 	is "$(out "$1/$2" '^V=')" "V=hello42" "$4: the shell variable is kept"
 	is "$(out "$1/$2" '^/')" "/tmp
 $(readlink /proc/"$SH"/fd/0)" "$4: cwd kept; \`tty\` names the pty it has now"
-	is "$(out "$1/$2" '^[0-9]+ [0-9]+$')" "$3" "$4: the window size is kept"
+	is "$(out "$1/$2" '^[0-9]+ [0-9]+$')" "$3" "$4: stty size says $3 (the saved size on a new pty, else the terminal's own)"
 	is "$(ctty_of "$SH")" "$(fd0_dev "$SH") $SH $SH" \
 		"$4: the pty is the controlling terminal of the shell's session, its group in the foreground"
 }
@@ -47,12 +49,23 @@ mkdir "$D"
 start_shell "$D"
 printf 'V=hello42; cd /tmp; echo ready-$((6*7))\n' >>"$D/in"
 ok "inner: the shell answers before the checkpoint" wait_out "$D/out" '^ready-42$'
+# A job in the foreground while the checkpoint is taken: its own process group.
+printf 'sleep 3; echo after-$((6*7))\n' >>"$D/in"
+for ((i = 0; i < 1000; i++)); do
+	JOB=$(cat /proc/"$SH"/task/"$SH"/children 2>/dev/null)
+	[ -n "$JOB" ] && break
+	sleep 0.01
+done
+JOB=${JOB% }
 sleep 0.2
-ok "inner: checkpoint of the master's holder and the shell" crdump $HOLD "$D/img"
+ok "inner: checkpoint of the master's holder, the shell and its job" crdump $HOLD "$D/img"
 wait $HOLD 2>/dev/null
 ok "inner: the shell is gone" bash -c "! kill -0 $SH 2>/dev/null"
 is "$("$CRTOOL" restore "$D/img" 2>"$D/restore.err")" "$HOLD" "inner: restored"
 ok "inner: the shell is back with its pid" kill -0 "$SH"
+is "$(ctty_of "$JOB")" "$(fd0_dev "$SH") $SH $JOB" \
+	"inner: the job is back in the shell's session with the pty as its terminal, in the foreground"
+ok "inner: the job ends and the shell goes on" wait_out "$D/out" '^after-42$'
 check_shell "$D" out "33 111" "inner"
 is "$(readlink /proc/"$HOLD"/fd/3)" "/dev/ptmx" "inner: the holder has a pty master again"
 
@@ -85,3 +98,12 @@ is "$("$CRTOOL" restore "$D/img" --console-socket "$D/sock" 2>"$D/restore.err")"
 	"job: restored with a new pty, its master sent to the console socket"
 track "$SH"
 check_shell "$D" out2 "33 77" "job"
+
+# ---- the same image onto the restorer's own terminal: crtool restore --shell-job ----
+reap "$SH"
+: >"$D/in3"
+"$PTY" spawn 20 60 "$CRTOOL" restore "$D/img" --shell-job <"$D/in3" >"$D/out3" 2>/dev/null &
+track $!
+ok "terminal: restored with the restorer's stdin as its terminal" wait_out "$D/out3" "^$SH\$"
+track "$SH"
+check_shell "$D" out3 "20 60" "terminal"
