@@ -31,7 +31,12 @@ fi
 
 fs=$2 mib=$3 rounds=$4
 now() { date +%s%N; }
-ready() { for ((i = 0; i < 3000; i++)); do grep -q ready "$1" && return 0; sleep 0.01; done; return 1; }
+# The programs' output files are created before the program starts (a
+# background job's redirection happens in the child, after the parent has
+# gone on to poll the file).
+ready() { for ((i = 0; i < 3000; i++)); do grep -qs ready "$1" && return 0; sleep 0.01; done; return 1; }
+# verdict GBS: how a throughput compares with the target of 2 GB/s.
+verdict() { awk -v v="$1" 'BEGIN { print (v >= 2 ? "meets" : "below") " the target of 2 GB/s" }'; }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 gbs() { awk -v b="$1" -v ms="$2" 'BEGIN { printf "%.2f\n", b / ms / 1e6 }'; }
 
@@ -39,7 +44,7 @@ echo "# $mib MiB of anonymous memory, image in tmpfs, $rounds rounds"
 printf '%-6s %12s %10s %10s %12s %10s %10s\n' round dump_ms dump_GB/s dump_wall restore_ms rest_GB/s rest_wall
 : >"$fs/d" && : >"$fs/r"
 for ((r = 1; r <= rounds; r++)); do
-	rm -rf "$fs/img" "$fs/out"
+	rm -rf "$fs/img" && : >"$fs/out"
 	"$PROGS/memhog" "$mib" >"$fs/out" &
 	pid=$!
 	disown $pid # killed by the checkpoint; no job report
@@ -64,11 +69,12 @@ for ((r = 1; r <= rounds; r++)); do
 	gbs "$bytes" "$dms" >>"$fs/d"
 	gbs "$bytes" "$rms" >>"$fs/r"
 done
-echo "dump:    best $(sort -n "$fs/d" | tail -1) GB/s, median $(median <"$fs/d") GB/s (target 2)"
-echo "restore: best $(sort -n "$fs/r" | tail -1) GB/s, median $(median <"$fs/r") GB/s (target 2)"
+dmed=$(median <"$fs/d") rmed=$(median <"$fs/r")
+echo "dump:    best $(sort -n "$fs/d" | tail -1) GB/s, median $dmed GB/s (target 2)"
+echo "restore: best $(sort -n "$fs/r" | tail -1) GB/s, median $rmed GB/s (target 2)"
 
 # Frozen time of --leave-running, 256 MiB.
-rm -rf "$fs/img" "$fs/out" && : >"$fs/f"
+rm -rf "$fs/img" && : >"$fs/out" && : >"$fs/f"
 "$PROGS/memhog" 256 >"$fs/out" &
 pid=$!
 ready "$fs/out" || exit 1
@@ -78,7 +84,8 @@ for ((r = 1; r <= 5; r++)); do
 done
 kill -USR1 $pid
 for ((i = 0; i < 3000; i++)); do grep -q -e verified -e BAD "$fs/out" && break; sleep 0.01; done
-echo "--leave-running, 256 MiB: frozen $(median <"$fs/f") ms (median of 5; all: $(tr '\n' ' ' <"$fs/f")); original $(tail -1 "$fs/out")"
+fmed=$(median <"$fs/f")
+echo "--leave-running, 256 MiB: frozen $fmed ms (median of 5; all: $(tr '\n' ' ' <"$fs/f")); original $(tail -1 "$fs/out")"
 { kill -9 $pid && wait $pid; } 2>/dev/null
 # A container: checkpoint (removes it) and restore under the same ID.
 BERTH=$BUILD/bin/berth
@@ -107,3 +114,8 @@ last=$(tail -n 1 "$fs/log")
 "$BERTH" --root "$R" delete -f bt-cr-bench
 echo "container (counter as init): berth checkpoint $(median <"$fs/c") us, berth restore -d $(median <"$fs/rr") us (median of 5); after 5 restores: $last"
 echo "peer: criu — does not start on this kernel, no ratio"
+echo
+echo "== summary (medians; page data of $mib MiB through tmpfs) =="
+printf '%-34s %8s GB/s  (%s)\n' "checkpoint (dump)" "$dmed" "$(verdict "$dmed")"
+printf '%-34s %8s GB/s  (%s)\n' "restore" "$rmed" "$(verdict "$rmed")"
+printf '%-34s %8s ms\n' "--leave-running 256 MiB, frozen" "$fmed"

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <linux/kcmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,6 +34,7 @@
 #include "cr.h"
 #include "image.h"
 #include "maps.h"
+#include "pages.h"
 #include "ptrace.h"
 #include "records.h"
 #include "tcp.h"
@@ -87,9 +87,7 @@ struct dctx {
 	int dirfd;
 	struct cr_img filesimg;
 	struct cr_stats *st;
-	char *pagebuf;
-	size_t pagebuf_len;
-	int half; /* which half of pagebuf the next batch is read into */
+	char *pagebuf; /* CR_PAGES_BUF bytes, for page data */
 	bool thawed;
 	bool shell_job;
 	struct cr_tty_dump ttys;
@@ -392,220 +390,6 @@ static int inject(struct dproc *p, struct cr_thread *t, long nr, long a0, long a
 	t->syscall_ip = p->threads[0].syscall_ip;
 	if (cr_syscall(t, nr, a, ret, NULL, err) < 0)
 		return berth_error_wrap(err, "process %d", p->pid);
-	return 0;
-}
-
-/* ---- memory ---- */
-
-#define PM_PRESENT (1ULL << 63)
-#define PM_SWAP    (1ULL << 62)
-#define PM_FILE    (1ULL << 61)
-#define MAX_IOV    1024
-
-struct batch {
-	struct iovec remote[MAX_IOV];
-	int n;
-	size_t bytes;
-};
-
-/*
- * Page data is written by a second thread, so reading the next batch out of
- * the process overlaps hashing and writing the previous one.
- */
-struct pagewriter {
-	pthread_t th;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	bool busy, quit, started;
-	struct cr_img *img;
-	const char *buf;
-	struct iovec runs[MAX_IOV];
-	int n;
-	int ret;
-	berth_error_t err;
-};
-
-static void *writer_main(void *arg)
-{
-	struct pagewriter *w = arg;
-
-	pthread_mutex_lock(&w->mu);
-	for (;;) {
-		size_t off = 0;
-
-		while (!w->busy && !w->quit)
-			pthread_cond_wait(&w->cv, &w->mu);
-		if (!w->busy)
-			break;
-		pthread_mutex_unlock(&w->mu);
-		for (int i = 0; i < w->n && w->ret == 0; i++) {
-			struct cr_r_pages h = { (uintptr_t)w->runs[i].iov_base,
-						w->runs[i].iov_len / CR_PAGE };
-
-			w->ret = cr_img_write(w->img, CR_REC_PAGES, &h, sizeof(h), w->buf + off,
-					      w->runs[i].iov_len, &w->err);
-			off += w->runs[i].iov_len;
-		}
-		pthread_mutex_lock(&w->mu);
-		w->busy = false;
-		pthread_cond_broadcast(&w->cv);
-	}
-	pthread_mutex_unlock(&w->mu);
-	return NULL;
-}
-
-/* Wait until the writer is idle; its error, if any, becomes ours. */
-static int writer_idle(struct pagewriter *w, berth_error_t *err)
-{
-	pthread_mutex_lock(&w->mu);
-	while (w->busy)
-		pthread_cond_wait(&w->cv, &w->mu);
-	pthread_mutex_unlock(&w->mu);
-	if (w->ret < 0) {
-		if (err) {
-			berth_error_release(err);
-			*err = steal_pointer(&w->err);
-		}
-		return -1;
-	}
-	return 0;
-}
-
-static int writer_start(struct pagewriter *w, struct cr_img *img, berth_error_t *err)
-{
-	memset(w, 0, sizeof(*w));
-	w->img = img;
-	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->cv, NULL);
-	if (pthread_create(&w->th, NULL, writer_main, w) != 0)
-		return berth_error_errno(err, EAGAIN, "page writer thread");
-	w->started = true;
-	return 0;
-}
-
-static void writer_stop(struct pagewriter *w)
-{
-	if (!w->started)
-		return;
-	pthread_mutex_lock(&w->mu);
-	w->quit = true;
-	pthread_cond_broadcast(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-	pthread_join(w->th, NULL);
-	berth_error_release(&w->err);
-	pthread_mutex_destroy(&w->mu);
-	pthread_cond_destroy(&w->cv);
-	w->started = false;
-}
-
-static int flush_batch(struct dctx *c, pid_t pid, int memfd, struct batch *b, bool readable,
-		       struct pagewriter *w, berth_error_t *err)
-{
-	char *buf = c->pagebuf + c->half * (c->pagebuf_len / 2);
-	struct iovec local = { buf, b->bytes };
-	size_t off = 0;
-	uint64_t t0 = now_ns();
-
-	if (b->n == 0)
-		return 0;
-	if (readable) {
-		ssize_t n = process_vm_readv(pid, &local, 1, b->remote, b->n, 0);
-
-		if (n != (ssize_t)b->bytes)
-			return berth_error_errno(err, n < 0 ? errno : EFAULT,
-						 "process %d: read memory", pid);
-	} else {
-		for (int i = 0; i < b->n; i++) {
-			ssize_t n = pread(memfd, buf + off, b->remote[i].iov_len,
-					  (off_t)(uintptr_t)b->remote[i].iov_base);
-
-			if (n != (ssize_t)b->remote[i].iov_len)
-				return berth_error_errno(err, n < 0 ? errno : EFAULT,
-							 "process %d: read memory", pid);
-			off += n;
-		}
-	}
-	/* The writer is done with the other half by now (or we wait for it). */
-	if (writer_idle(w, err) < 0)
-		return -1;
-	pthread_mutex_lock(&w->mu);
-	w->buf = buf;
-	memcpy(w->runs, b->remote, b->n * sizeof(struct iovec));
-	w->n = b->n;
-	w->busy = true;
-	pthread_cond_broadcast(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-	c->half ^= 1;
-	c->st->page_bytes += b->bytes;
-	c->st->pages_ns += now_ns() - t0;
-	b->n = 0;
-	b->bytes = 0;
-	return 0;
-}
-
-static int add_run(struct dctx *c, pid_t pid, int memfd, struct batch *b, bool readable,
-		   uint64_t addr, uint64_t len, struct pagewriter *img, berth_error_t *err)
-{
-	while (len) {
-		uint64_t room = c->pagebuf_len / 2 - b->bytes;
-		uint64_t take = len < room ? len : room;
-
-		b->remote[b->n].iov_base = (void *)(uintptr_t)addr;
-		b->remote[b->n].iov_len = take;
-		b->n++;
-		b->bytes += take;
-		addr += take;
-		len -= take;
-		if (b->n == MAX_IOV || b->bytes == c->pagebuf_len / 2)
-			if (flush_batch(c, pid, memfd, b, readable, img, err) < 0)
-				return -1;
-	}
-	return 0;
-}
-
-static int dump_vma_pages(struct dctx *c, pid_t pid, int pmfd, int memfd, const struct cr_vma *v,
-			  struct batch *b, struct pagewriter *img, berth_error_t *err)
-{
-	enum { CHUNK = 8192 };
-	uint64_t pm[CHUNK];
-	bool readable = v->prot & PROT_READ;
-	uint64_t run_start = 0, run_len = 0;
-
-	if (!readable && flush_batch(c, pid, memfd, b, true, img, err) < 0)
-		return -1;
-	for (uint64_t a = v->start; a < v->end; a += CHUNK * CR_PAGE) {
-		uint64_t n = (v->end - a) / CR_PAGE;
-		ssize_t r;
-
-		if (n > CHUNK)
-			n = CHUNK;
-		r = pread(pmfd, pm, n * 8, (off_t)(a / CR_PAGE * 8));
-		if (r != (ssize_t)(n * 8))
-			return berth_error_errno(err, r < 0 ? errno : EIO,
-						 "process %d: read pagemap", pid);
-		for (uint64_t i = 0; i < n; i++) {
-			bool dump = (pm[i] & (PM_PRESENT | PM_SWAP)) &&
-				    (v->kind == CR_VMA_ANON || !(pm[i] & PM_FILE));
-			uint64_t pa = a + i * CR_PAGE;
-
-			if (dump && run_len && run_start + run_len == pa) {
-				run_len += CR_PAGE;
-				continue;
-			}
-			if (run_len &&
-			    add_run(c, pid, memfd, b, readable, run_start, run_len, img, err) < 0)
-				return -1;
-			run_len = 0;
-			if (dump) {
-				run_start = pa;
-				run_len = CR_PAGE;
-			}
-		}
-	}
-	if (run_len && add_run(c, pid, memfd, b, readable, run_start, run_len, img, err) < 0)
-		return -1;
-	if (!readable && flush_batch(c, pid, memfd, b, false, img, err) < 0)
-		return -1;
 	return 0;
 }
 
@@ -1404,55 +1188,26 @@ static int dump_task(struct dproc *p, struct cr_img *img, berth_error_t *err)
 static int dump_mm(struct dctx *c, struct dproc *p, struct cr_vma *v, int nv, struct cr_img *core,
 		   berth_error_t *err)
 {
-	char path[64], name[64];
-	cleanup_close int pmfd = -1, memfd = -1;
+	char name[64];
 	struct cr_img pages;
-	struct batch *b = calloc(1, sizeof(*b));
-	struct pagewriter *w = calloc(1, sizeof(*w));
+	uint64_t t0;
 	int ret = -1;
 
-	pages.fd = -1;
-	pages.path = NULL;
-	if (b == NULL || w == NULL) {
-		free(b);
-		free(w);
-		return berth_error_errno(err, ENOMEM, "pages");
-	}
-	snprintf(path, sizeof(path), "/proc/%d/pagemap", p->pid);
-	pmfd = open(path, O_RDONLY | O_CLOEXEC);
-	snprintf(path, sizeof(path), "/proc/%d/mem", p->pid);
-	memfd = open(path, O_RDONLY | O_CLOEXEC);
-	if (pmfd < 0 || memfd < 0) {
-		free(b);
-		free(w);
-		return berth_error_errno(err, errno, "process %d: open pagemap", p->vpid);
-	}
-	snprintf(name, sizeof(name), "pages-%d.img", p->vpid);
-	if (cr_img_create(&pages, c->dirfd, name, CR_KIND_PAGES, err) < 0 ||
-	    writer_start(w, &pages, err) < 0)
-		goto out;
 	for (int i = 0; i < nv; i++) {
 		struct cr_r_vma r = { v[i].start, v[i].end, v[i].pgoff, v[i].prot, v[i].flags,
 				      v[i].kind, 0 };
 		const char *pth = v[i].path ? v[i].path : "";
 
 		if (cr_img_write(core, CR_REC_VMA, &r, sizeof(r), pth, strlen(pth) + 1, err) < 0)
-			goto out;
-		if (v[i].kind != CR_VMA_ANON && !(v[i].kind == CR_VMA_FILE &&
-						  !(v[i].flags & MAP_SHARED)))
-			continue;
-		if (dump_vma_pages(c, p->pid, pmfd, memfd, &v[i], b, w, err) < 0)
-			goto out;
+			return berth_error_wrap(err, "process %d: memory", p->vpid);
 	}
-	if (flush_batch(c, p->pid, memfd, b, true, w, err) < 0 || writer_idle(w, err) < 0)
-		goto out;
-	ret = cr_img_finish(&pages, err);
-out:
-	writer_idle(w, NULL);
-	writer_stop(w);
+	t0 = now_ns();
+	snprintf(name, sizeof(name), "pages-%d.img", p->vpid);
+	if (cr_img_create(&pages, c->dirfd, name, CR_KIND_PAGES, err) == 0 &&
+	    cr_dump_pages(p->pid, v, nv, &pages, c->pagebuf, &c->st->page_bytes, err) == 0)
+		ret = cr_img_finish(&pages, err);
 	cr_img_close(&pages);
-	free(b);
-	free(w);
+	c->st->pages_ns += now_ns() - t0;
 	return ret < 0 ? berth_error_wrap(err, "process %d: memory", p->vpid) : 0;
 }
 
@@ -1615,10 +1370,8 @@ int cr_dump_tree(pid_t pid, const char *imgdir, const struct cr_dump_opts *o, st
 	if (c.dirfd < 0)
 		return berth_error_errno(err, errno, "open image directory `%s`", imgdir);
 	unlinkat(c.dirfd, "inventory.img", 0);
-	c.pagebuf_len = 64 << 20;
-	c.pagebuf = mmap(NULL, c.pagebuf_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			 -1, 0);
-	if (c.pagebuf == MAP_FAILED) {
+	c.pagebuf = cr_pages_buf();
+	if (c.pagebuf == NULL) {
 		close(c.dirfd);
 		return berth_error_errno(err, errno, "page buffer");
 	}
@@ -1647,7 +1400,7 @@ int cr_dump_tree(pid_t pid, const char *imgdir, const struct cr_dump_opts *o, st
 	free(c.procs);
 	free(c.files);
 	cr_tty_dump_free(&c.ttys);
-	munmap(c.pagebuf, c.pagebuf_len);
+	cr_pages_buf_free(c.pagebuf);
 	close(c.dirfd);
 	return ret < 0 ? berth_error_wrap(err, "checkpoint process %d", pid) : 0;
 }

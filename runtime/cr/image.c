@@ -215,44 +215,75 @@ int cr_img_open(struct cr_img *img, int dirfd, const char *name, uint32_t kind,
 	return 0;
 }
 
+/* writev() all of iov[0..n), which it may change, resuming after short writes. */
+static int writev_all(struct cr_img *img, struct iovec *iov, int n, berth_error_t *err)
+{
+	int idx = 0;
+
+	while (idx < n) {
+		ssize_t w = writev(img->fd, iov + idx, n - idx);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return berth_error_errno(err, w < 0 ? errno : EIO, "write image file `%s`",
+						 img->path);
+		while (idx < n && (size_t)w >= iov[idx].iov_len) {
+			w -= iov[idx].iov_len;
+			idx++;
+		}
+		if (idx < n) {
+			iov[idx].iov_base = (char *)iov[idx].iov_base + w;
+			iov[idx].iov_len -= w;
+		}
+	}
+	return 0;
+}
+
+/* Records per writev(): three iovecs each, within the kernel's IOV_MAX of 1024. */
+#define WRITEV_RECS 256
+
+int cr_img_writev(struct cr_img *img, uint32_t type, const struct cr_rec_out *recs, int n,
+		  berth_error_t *err)
+{
+	struct cr_rec_header h[WRITEV_RECS];
+	struct iovec iov[3 * WRITEV_RECS];
+
+	while (n > 0) {
+		int m = n < WRITEV_RECS ? n : WRITEV_RECS, ni = 0;
+
+		for (int i = 0; i < m; i++) {
+			struct cr_hash_state s;
+
+			cr_hash_init(&s, 0);
+			cr_hash_update(&s, recs[i].head, recs[i].hlen);
+			cr_hash_update(&s, recs[i].data, recs[i].dlen);
+			memset(&h[i], 0, sizeof(h[i]));
+			h[i].type = type;
+			h[i].len = recs[i].hlen + recs[i].dlen;
+			h[i].checksum = cr_hash_final(&s);
+			h[i].hcheck = cr_hash64(&h[i], offsetof(struct cr_rec_header, hcheck), 0);
+			iov[ni++] = (struct iovec){ &h[i], sizeof(h[i]) };
+			if (recs[i].hlen)
+				iov[ni++] = (struct iovec){ (void *)recs[i].head, recs[i].hlen };
+			if (recs[i].dlen)
+				iov[ni++] = (struct iovec){ (void *)recs[i].data, recs[i].dlen };
+		}
+		if (writev_all(img, iov, ni, err) < 0)
+			return -1;
+		img->nrec += m;
+		recs += m;
+		n -= m;
+	}
+	return 0;
+}
+
 int cr_img_write(struct cr_img *img, uint32_t type, const void *a, size_t alen, const void *b,
 		 size_t blen, berth_error_t *err)
 {
-	struct cr_rec_header h = { .type = type, .len = alen + blen };
-	struct cr_hash_state s;
-	struct iovec iov[3] = {
-		{ &h, sizeof(h) },
-		{ (void *)a, alen },
-		{ (void *)b, blen },
-	};
-	size_t total = sizeof(h) + alen + blen;
-	int idx = 0;
+	struct cr_rec_out r = { a, alen, b, blen };
 
-	cr_hash_init(&s, 0);
-	cr_hash_update(&s, a, alen);
-	cr_hash_update(&s, b, blen);
-	h.checksum = cr_hash_final(&s);
-	h.hcheck = cr_hash64(&h, offsetof(struct cr_rec_header, hcheck), 0);
-	while (total > 0) {
-		ssize_t n = writev(img->fd, iov + idx, 3 - idx);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return berth_error_errno(err, n < 0 ? errno : EIO, "write image file `%s`",
-						 img->path);
-		total -= n;
-		while (idx < 3 && (size_t)n >= iov[idx].iov_len) {
-			n -= iov[idx].iov_len;
-			idx++;
-		}
-		if (idx < 3) {
-			iov[idx].iov_base = (char *)iov[idx].iov_base + n;
-			iov[idx].iov_len -= n;
-		}
-	}
-	img->nrec++;
-	return 0;
+	return cr_img_writev(img, type, &r, 1, err);
 }
 
 int cr_img_finish(struct cr_img *img, berth_error_t *err)
@@ -266,6 +297,54 @@ int cr_img_finish(struct cr_img *img, berth_error_t *err)
 	return ret;
 }
 
+/* Read-ahead size: record headers and small payloads are served from it. */
+#define RBUF_SIZE (64 << 10)
+
+/*
+ * Read up to len bytes (fewer only at the end of the file): small reads come
+ * from the read-ahead buffer, big ones go straight into buf once the
+ * buffered bytes are used up.
+ */
+static ssize_t img_read(struct cr_img *img, void *buf, size_t len)
+{
+	char *p = buf;
+	size_t done = 0;
+
+	while (done < len) {
+		size_t want = len - done;
+		ssize_t n;
+
+		if (img->rpos < img->rlen) {
+			size_t take = img->rlen - img->rpos < want ? img->rlen - img->rpos : want;
+
+			memcpy(p + done, img->rbuf + img->rpos, take);
+			img->rpos += take;
+			done += take;
+			continue;
+		}
+		if (want >= RBUF_SIZE / 2) {
+			n = read(img->fd, p + done, want);
+		} else {
+			if (img->rbuf == NULL && (img->rbuf = malloc(RBUF_SIZE)) == NULL)
+				return -1;
+			n = read(img->fd, img->rbuf, RBUF_SIZE);
+			if (n > 0) {
+				img->rpos = 0;
+				img->rlen = (size_t)n;
+				continue;
+			}
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
 int cr_img_next(struct cr_img *img, struct cr_rec_header *hdr, berth_error_t *err)
 {
 	ssize_t n;
@@ -273,7 +352,7 @@ int cr_img_next(struct cr_img *img, struct cr_rec_header *hdr, berth_error_t *er
 	if (img->remain)
 		return berth_error(err, EINVAL, "image file `%s`: record %llu not fully read",
 				   img->path, (unsigned long long)img->nrec);
-	n = berth_read_all(img->fd, &img->cur, sizeof(img->cur));
+	n = img_read(img, &img->cur, sizeof(img->cur));
 	if (n < 0)
 		return berth_error_errno(err, errno, "read image file `%s`", img->path);
 	if ((size_t)n < sizeof(img->cur))
@@ -313,7 +392,7 @@ int cr_img_read(struct cr_img *img, void *buf, size_t len, berth_error_t *err)
 	if (len > img->remain)
 		return berth_error(err, EBADMSG, "image file `%s`: record %llu is too short",
 				   img->path, (unsigned long long)img->nrec);
-	n = berth_read_all(img->fd, buf, len);
+	n = img_read(img, buf, len);
 	if (n < 0)
 		return berth_error_errno(err, errno, "read image file `%s`", img->path);
 	if ((size_t)n < len)
@@ -350,6 +429,9 @@ void cr_img_close(struct cr_img *img)
 	img->fd = -1;
 	free(img->path);
 	img->path = NULL;
+	free(img->rbuf);
+	img->rbuf = NULL;
+	img->rpos = img->rlen = 0;
 }
 
 /* The kind of an image file by its name; 0 for files that are not images. */

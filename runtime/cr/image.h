@@ -91,6 +91,9 @@ struct cr_img {
 	struct cr_rec_header cur;
 	uint64_t remain;
 	struct cr_hash_state hs;
+	/* reader: read-ahead for record headers and small payloads */
+	char *rbuf;
+	size_t rpos, rlen;
 };
 
 /* Create (truncate) dir/name and write its header. */
@@ -102,6 +105,16 @@ int cr_img_open(struct cr_img *img, int dirfd, const char *name, uint32_t kind,
 /* Write one record whose payload is a followed by b (either may be empty). */
 int cr_img_write(struct cr_img *img, uint32_t type, const void *a, size_t alen, const void *b,
 		 size_t blen, berth_error_t *err);
+/* One record of cr_img_writev(): its payload is head followed by data (either may be empty). */
+struct cr_rec_out {
+	const void *head;
+	size_t hlen;
+	const void *data;
+	size_t dlen;
+};
+/* Write n records of one type with as few system calls as the kernel allows. */
+int cr_img_writev(struct cr_img *img, uint32_t type, const struct cr_rec_out *recs, int n,
+		  berth_error_t *err);
 /* Write the END record and close. */
 int cr_img_finish(struct cr_img *img, berth_error_t *err);
 /*

@@ -48,6 +48,7 @@
 #include "cr.h"
 #include "image.h"
 #include "maps.h"
+#include "pages.h"
 #include "ptrace.h"
 #include "records.h"
 #include "tcp.h"
@@ -136,8 +137,7 @@ struct rctx {
 	int nfiles;
 	int fdbase;
 	unsigned long tramp;
-	char *buf;
-	size_t buflen;
+	char *buf; /* CR_PAGES_BUF bytes, for page data */
 	struct cr_stats *st;
 	const struct cr_restore_opts *o;
 	int rootfd; /* O_PATH of the given root process's root directory, or -1 */
@@ -1343,50 +1343,12 @@ static int fill_pages(struct rctx *c, struct rproc *rp, berth_error_t *err)
 {
 	char name[64];
 	struct cr_img img;
-	struct cr_rec_header h;
-	int ret = -1, r;
+	int ret = -1;
 	uint64_t t0 = now_ns();
 
 	snprintf(name, sizeof(name), "pages-%u.img", rp->pr.pid);
-	if (cr_img_open(&img, c->dirfd, name, CR_KIND_PAGES, err) < 0)
-		goto out;
-	while ((r = cr_img_next(&img, &h, err)) > 0) {
-		struct cr_r_pages ph;
-		uint64_t left, addr;
-
-		if (h.type != CR_REC_PAGES || h.len < sizeof(ph)) {
-			ret = berth_error(err, EBADMSG, "image file `%s`: unexpected record", name);
-			goto out;
-		}
-		if (cr_img_read(&img, &ph, sizeof(ph), err) < 0)
-			goto out;
-		left = h.len - sizeof(ph);
-		addr = ph.vaddr;
-		if (left != ph.npages * CR_PAGE) {
-			ret = berth_error(err, EBADMSG, "image file `%s`: bad page record", name);
-			goto out;
-		}
-		while (left) {
-			size_t n = left < c->buflen ? left : c->buflen;
-			struct iovec l = { c->buf, n }, rem = { (void *)addr, n };
-
-			if (cr_img_read(&img, c->buf, n, err) < 0)
-				goto out;
-			if (process_vm_writev(rp->pid, &l, 1, &rem, 1, 0) != (ssize_t)n) {
-				ret = berth_error_errno(err, errno,
-							"process %u: write memory at %#" PRIx64,
-							rp->pr.pid, addr);
-				goto out;
-			}
-			c->st->page_bytes += n;
-			left -= n;
-			addr += n;
-		}
-	}
-	if (r < 0)
-		goto out;
-	ret = 0;
-out:
+	if (cr_img_open(&img, c->dirfd, name, CR_KIND_PAGES, err) == 0)
+		ret = cr_restore_pages(rp->pid, &img, c->buf, &c->st->page_bytes, err);
 	c->st->pages_ns += now_ns() - t0;
 	cr_img_close(&img);
 	return ret;
@@ -1840,8 +1802,7 @@ static void ctx_free(struct rctx *c)
 	free(c->files);
 	free(c->epolls);
 	cr_tty_restore_free(&c->ttys);
-	if (c->buf)
-		munmap(c->buf, c->buflen);
+	cr_pages_buf_free(c->buf);
 	if (c->dirfd >= 0)
 		close(c->dirfd);
 	if (c->rootfd >= 0)
@@ -1932,10 +1893,8 @@ int cr_restore_tree(const char *imgdir, const struct cr_restore_opts *o, pid_t *
 	c.dirfd = open(imgdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c.dirfd < 0)
 		return berth_error_errno(err, errno, "restore: open image directory `%s`", imgdir);
-	c.buflen = 64 << 20;
-	c.buf = mmap(NULL, c.buflen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (c.buf == MAP_FAILED) {
-		c.buf = NULL;
+	c.buf = cr_pages_buf();
+	if (c.buf == NULL) {
 		ctx_free(&c);
 		return berth_error_errno(err, errno, "restore: buffer");
 	}

@@ -26,12 +26,6 @@ wait_lines "$T/log" 3
 pid=$(B state $id | jq .pid)
 B checkpoint --leave-running --image-path "$T/img" $id
 
-# flip_byte FILE OFFSET: invert the bits of one byte.
-flip_byte() {
-	local b
-	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
-	printf "\\$(printf %03o $((255 - b)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
-}
 # restore_fails NAME RE [ARGS...]: restore $new from $T/bad fails with one line matching RE.
 restore_fails() {
 	local name=$1 re=$2 msg rc

@@ -131,6 +131,127 @@ TEST_F(img, other_files_are_ignored)
 	EXPECT_EQ(root, 1u);
 }
 
+/* XXH64 reference values (seed 0 unless given), as other implementations print them. */
+TEST(hash_known_vectors)
+{
+	static const char spam[] = "Nobody inspects the spammish repetition";
+
+	EXPECT_EQ(cr_hash64("", 0, 0), 0xef46db3751d8e999ULL);
+	EXPECT_EQ(cr_hash64("a", 1, 0), 0xd24ec4f1a98c6e5bULL);
+	EXPECT_EQ(cr_hash64("abc", 3, 0), 0x44bc2cf5ad770999ULL);
+	EXPECT_EQ(cr_hash64(spam, sizeof(spam) - 1, 0), 0xfbcea83c8a378bf1ULL); /* > 32 bytes */
+	EXPECT_EQ(cr_hash64("xxhash", 6, 20141025), 0xb559b98d844e0635ULL);
+}
+
+/* Fed in pieces of any sizes, the streaming hash gives the one-shot value. */
+TEST(hash_streaming_matches_one_shot)
+{
+	static unsigned char data[1000];
+	static const size_t cuts[] = { 0, 1, 7, 31, 32, 33, 64, 100, 999, 1000 };
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 131 + 7);
+	for (size_t len = 0; len <= sizeof(data); len += 37) {
+		uint64_t want = cr_hash64(data, len, 42);
+
+		for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++) {
+			struct cr_hash_state s;
+			size_t a = cuts[c] < len ? cuts[c] : len, b = a + (len - a) / 3;
+
+			cr_hash_init(&s, 42);
+			cr_hash_update(&s, data, a);
+			cr_hash_update(&s, data + a, b - a);
+			cr_hash_update(&s, data + b, len - b);
+			ASSERT_EQ(cr_hash_final(&s), want);
+		}
+	}
+}
+
+/*
+ * Records written in batches (more than one writev() holds) read back one by
+ * one, in small and big reads, with their checksums and the END count.
+ */
+TEST_F(img, batched_records_read_back)
+{
+	enum { N = 700 };
+	static struct cr_rec_out recs[N];
+	static struct cr_r_pages heads[N];
+	static unsigned char data[3 * 65536], got[3 * 65536];
+	struct cr_img img;
+	struct cr_rec_header h;
+	berth_error_t err = NULL;
+	int i = 0, r;
+
+	for (size_t k = 0; k < sizeof(data); k++)
+		data[k] = (unsigned char)(k * 7 + 3);
+	for (int k = 0; k < N; k++) {
+		size_t len = k % 5 == 0 ? 0 : k % 7 == 0 ? (size_t)(3 * 65536 - k) : (size_t)k * 13;
+
+		heads[k] = (struct cr_r_pages){ .vaddr = (uint64_t)k << 12, .npages = len };
+		recs[k] = (struct cr_rec_out){ &heads[k], sizeof(heads[k]), data + k % 7,
+						 len ? len - k % 7 : 0 };
+	}
+	ASSERT_EQ(cr_img_create(&img, self->dirfd, "batch.img", CR_KIND_PAGES, &err), 0);
+	ASSERT_EQ(cr_img_writev(&img, CR_REC_PAGES, recs, N, &err), 0);
+	ASSERT_EQ(cr_img_finish(&img, &err), 0);
+	cr_img_close(&img);
+
+	ASSERT_EQ(cr_img_open(&img, self->dirfd, "batch.img", CR_KIND_PAGES, &err), 0);
+	while ((r = cr_img_next(&img, &h, &err)) > 0) {
+		struct cr_r_pages ph;
+		size_t dlen;
+
+		ASSERT_LT(i, N);
+		ASSERT_EQ(h.type, (uint32_t)CR_REC_PAGES);
+		ASSERT_EQ(h.len, sizeof(ph) + recs[i].dlen);
+		ASSERT_EQ(cr_img_read(&img, &ph, sizeof(ph), &err), 0);
+		EXPECT_EQ(ph.vaddr, heads[i].vaddr);
+		dlen = recs[i].dlen;
+		if (dlen > 10) { /* a small read, then the rest in one */
+			ASSERT_EQ(cr_img_read(&img, got, 10, &err), 0);
+			ASSERT_EQ(cr_img_read(&img, got + 10, dlen - 10, &err), 0);
+		} else if (dlen) {
+			ASSERT_EQ(cr_img_read(&img, got, dlen, &err), 0);
+		}
+		ASSERT_EQ(memcmp(got, recs[i].data, dlen), 0);
+		i++;
+	}
+	EXPECT_EQ(r, 0);
+	EXPECT_EQ(i, N);
+	cr_img_close(&img);
+}
+
+/* A flipped byte in the middle of a batch is found in its own record. */
+TEST_F(img, batched_record_corruption_is_found)
+{
+	static char page[4096];
+	struct cr_rec_out recs[3] = { { NULL, 0, page, sizeof(page) },
+				      { NULL, 0, page, sizeof(page) },
+				      { NULL, 0, page, sizeof(page) } };
+	struct cr_img img;
+	struct cr_rec_header h;
+	berth_error_t err = NULL;
+	int r;
+
+	ASSERT_EQ(cr_img_create(&img, self->dirfd, "bad.img", CR_KIND_PAGES, &err), 0);
+	ASSERT_EQ(cr_img_writev(&img, CR_REC_PAGES, recs, 3, &err), 0);
+	ASSERT_EQ(cr_img_finish(&img, &err), 0);
+	cr_img_close(&img);
+	/* header 32, record 1 at 32 (32 + 4096), record 2's data at 4160 + 32 */
+	flip(self->dirfd, "bad.img", 4160 + 32 + 100);
+	ASSERT_EQ(cr_img_open(&img, self->dirfd, "bad.img", CR_KIND_PAGES, &err), 0);
+	ASSERT_EQ(cr_img_next(&img, &h, &err), 1);
+	ASSERT_EQ(cr_img_read(&img, page, sizeof(page), &err), 0);
+	ASSERT_EQ(cr_img_next(&img, &h, &err), 1);
+	r = cr_img_read(&img, page, sizeof(page), &err);
+	EXPECT_LT(r, 0);
+	if (r < 0) {
+		EXPECT_SUBSTR(err->msg, "image file `bad.img`: record 2: checksum mismatch");
+		berth_error_release(&err);
+	}
+	cr_img_close(&img);
+}
+
 TEST(missing_directory_is_an_error)
 {
 	berth_error_t err = NULL;

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Waiting on the logs of the checkpoint/restore test programs.
+# Waiting on the logs of the checkpoint/restore test programs; damaging images.
 # Wait until FILE has at least N lines (up to 20 s: CI machines can be loaded).
 wait_lines() {
 	local i
@@ -24,3 +24,9 @@ wait_out() {
 }
 # The lines of a terminal's output FILE matching an extended regexp.
 out() { tr -d '\r' <"$1" | grep -E "$2"; }
+# flip_byte FILE OFFSET: invert the bits of one byte.
+flip_byte() {
+	local b
+	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+	printf "\\$(printf %03o $((255 - b)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
