@@ -63,6 +63,7 @@ wait $HOLD 2>/dev/null
 ok "inner: the shell is gone" bash -c "! kill -0 $SH 2>/dev/null"
 is "$("$CRTOOL" restore "$D/img" 2>"$D/restore.err")" "$HOLD" "inner: restored"
 ok "inner: the shell is back with its pid" kill -0 "$SH"
+track "$JOB"
 is "$(ctty_of "$JOB")" "$(fd0_dev "$SH") $SH $JOB" \
 	"inner: the job is back in the shell's session with the pty as its terminal, in the foreground"
 ok "inner: the job ends and the shell goes on" wait_out "$D/out" '^after-42$'
