@@ -1350,6 +1350,11 @@ static int dump_all(struct dctx *c, berth_error_t *err)
 	return write_inventory(c, err);
 }
 
+static bool in_tree(void *arg, pid_t pid)
+{
+	return find_proc(arg, pid) != NULL;
+}
+
 int cr_dump_tree(pid_t pid, const char *imgdir, const struct cr_dump_opts *o, struct cr_stats *st,
 		 berth_error_t *err)
 {
@@ -1363,6 +1368,8 @@ int cr_dump_tree(pid_t pid, const char *imgdir, const struct cr_dump_opts *o, st
 	c.shell_job = o->shell_job;
 	c.st = st ? st : &dummy;
 	c.tcp_established = o->tcp_established;
+	c.tcp.in_tree = in_tree;
+	c.tcp.arg = &c;
 	memset(c.st, 0, sizeof(*c.st));
 	if (berth_mkdir_p(imgdir, 0700, err) < 0)
 		return -1;

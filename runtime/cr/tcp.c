@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Established TCP connections in repair mode (see tcp.h). */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/sockios.h>
@@ -138,6 +140,22 @@ static void lock_table(const struct cr_r_tcp *r, char *out, size_t len)
 	snprintf(out, len, "berth_tcp_%016" PRIx64, cr_hash64(key, sizeof(key), r->family));
 }
 
+/* nft fails now and then when another ruleset change races with its own: try again. */
+static int run_nft_retry(pid_t nspid, const char *cmd, bool quiet_missing, berth_error_t *err)
+{
+	int ret = -1;
+
+	for (int i = 0; i < 5 && ret < 0; i++) {
+		berth_error_t e = NULL;
+
+		if (i)
+			usleep(20000 << i);
+		ret = run_nft(nspid, cmd, quiet_missing, i == 4 ? err : &e);
+		berth_error_release(&e);
+	}
+	return ret;
+}
+
 static int lock(const struct cr_r_tcp *r, pid_t nspid, bool on, berth_error_t *err)
 {
 	char table[64], cmd[1024], l[INET6_ADDRSTRLEN], p[INET6_ADDRSTRLEN], name[160];
@@ -147,7 +165,7 @@ static int lock(const struct cr_r_tcp *r, pid_t nspid, bool on, berth_error_t *e
 	lock_table(r, table, sizeof(table));
 	if (!on) {
 		snprintf(cmd, sizeof(cmd), "delete table inet %s", table);
-		if (run_nft(nspid, cmd, true, err) < 0)
+		if (run_nft_retry(nspid, cmd, true, err) < 0)
 			return berth_error_wrap(err, "unlock %s", conn_name(r, name, sizeof(name)));
 		return 0;
 	}
@@ -159,7 +177,7 @@ static int lock(const struct cr_r_tcp *r, pid_t nspid, bool on, berth_error_t *e
 		 "add rule inet %s in %s saddr %s %s daddr %s tcp sport %u tcp dport %u drop\n",
 		 table, table, table, v6 ? "ip6" : "ip", p, v6 ? "ip6" : "ip", l, r->rport,
 		 r->lport);
-	if (run_nft(nspid, cmd, false, err) < 0)
+	if (run_nft_retry(nspid, cmd, false, err) < 0)
 		return berth_error_wrap(err, "lock %s", conn_name(r, name, sizeof(name)));
 	return 0;
 }
@@ -265,6 +283,42 @@ static int read_state(int sfd, const struct tcp_info *ti, struct cr_r_tcp *r, be
 	return 0;
 }
 
+/*
+ * A process outside the tree that holds the socket ino too, 0 if none.  It
+ * would be left with a socket in repair mode (or a dead connection).
+ */
+static pid_t holder_outside(const struct cr_tcp_dump *d, ino_t ino)
+{
+	cleanup_closedir DIR *proc = opendir("/proc");
+	char want[64];
+	struct dirent *e;
+
+	snprintf(want, sizeof(want), "socket:[%lu]", (unsigned long)ino);
+	while (proc && (e = readdir(proc)) != NULL) {
+		pid_t pid = (pid_t)atoi(e->d_name);
+		cleanup_closedir DIR *fds = NULL;
+		struct dirent *f;
+		char path[64];
+
+		if (pid <= 0 || pid == getpid() || (d->in_tree && d->in_tree(d->arg, pid)))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+		fds = opendir(path);
+		while (fds && (f = readdir(fds)) != NULL) {
+			char fdpath[320], link[64];
+			ssize_t n;
+
+			if (f->d_name[0] == '.')
+				continue;
+			snprintf(fdpath, sizeof(fdpath), "/proc/%d/fd/%s", (int)pid, f->d_name);
+			n = readlink(fdpath, link, sizeof(link) - 1);
+			if (n > 0 && (link[n] = 0, strcmp(link, want) == 0))
+				return pid;
+		}
+	}
+	return 0;
+}
+
 static int get_fd(pid_t pid, int fd)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), sfd = -1;
@@ -284,6 +338,8 @@ int cr_tcp_dump(struct cr_tcp_dump *d, struct cr_img *img, uint32_t id, pid_t pi
 	socklen_t ll = sizeof(la), rl = sizeof(ra), tl;
 	struct tcp_info ti;
 	struct cr_tcp_held *h;
+	struct stat sb;
+	pid_t other;
 	cleanup_free char *sq = NULL, *rq = NULL;
 	char name[160];
 	int one = TCP_REPAIR_ON, none = TCP_NO_QUEUE, sfd = get_fd(pid, fd);
@@ -312,6 +368,13 @@ int cr_tcp_dump(struct cr_tcp_dump *d, struct cr_img *img, uint32_t id, pid_t pi
 		return berth_error(err, ENOTSUP, "%s in state %s: unsupported resource",
 				   conn_name(&r, name, sizeof(name)), state_name(ti.tcpi_state));
 	}
+	if (fstat(sfd, &sb) == 0 && (other = holder_outside(d, sb.st_ino)) != 0) {
+		close(sfd);
+		return berth_error(err, ENOTSUP,
+				   "%s: also held by process %d outside the checkpointed tree: "
+				   "unsupported resource",
+				   conn_name(&r, name, sizeof(name)), (int)other);
+	}
 	h = realloc(d->held, (d->n + 1) * sizeof(*h));
 	if (h == NULL) {
 		close(sfd);
@@ -331,6 +394,13 @@ int cr_tcp_dump(struct cr_tcp_dump *d, struct cr_img *img, uint32_t id, pid_t pi
 		return berth_error_errno(err, errno, "%s: repair mode",
 					 conn_name(&r, name, sizeof(name)));
 	h->repair = true;
+	/* Its state may have moved on before the lock (a FIN from the peer). */
+	tl = sizeof(ti);
+	if (getsockopt(sfd, IPPROTO_TCP, TCP_INFO, &ti, &tl) < 0)
+		return berth_error_errno(err, errno, "%s", conn_name(&r, name, sizeof(name)));
+	if (ti.tcpi_state != TCP_ESTABLISHED)
+		return berth_error(err, ENOTSUP, "%s in state %s: unsupported resource",
+				   conn_name(&r, name, sizeof(name)), state_name(ti.tcpi_state));
 	if (peek_queue(sfd, TCP_SEND_QUEUE, &r.snd_seq, &sq, &r.snd_len, &r.unsent, err) < 0 ||
 	    peek_queue(sfd, TCP_RECV_QUEUE, &r.rcv_seq, &rq, &r.rcv_len, NULL, err) < 0 ||
 	    setsockopt(sfd, IPPROTO_TCP, TCP_REPAIR_QUEUE, &none, sizeof(none)) < 0 ||

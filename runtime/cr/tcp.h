@@ -27,6 +27,9 @@
 struct cr_tcp_dump {
 	struct cr_tcp_held *held;
 	int n;
+	/* Is pid (ours) a process of the dumped tree?  A socket held outside it is refused. */
+	bool (*in_tree)(void *arg, pid_t pid);
+	void *arg;
 };
 
 /*
