@@ -185,13 +185,6 @@ int engine_cmd_checkpoint(struct berthctl_opts *o, int argc, char **argv)
 			    st.checkpointed ? "checkpointed already" : "not running");
 		return fail(&err);
 	}
-	if (json_is_true(json_object_get(c->rec, "tty"))) {
-		berth_error(&err, ENOTSUP,
-			    "checkpoint `%s`: a container with a terminal (-t) cannot be checkpointed "
-			    "by berthctl yet",
-			    ref);
-		return fail(&err);
-	}
 	if (export) {
 		efd = open(export, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		if (efd < 0) {
@@ -204,6 +197,8 @@ int engine_cmd_checkpoint(struct berthctl_opts *o, int argc, char **argv)
 		return BERTHCTL_EXIT_ENGINE;
 	engine_rm_tree(dir);
 	co.image = dir;
+	/* -t: its console's master is the shim's; the restore gives it a new console */
+	co.shell_job = json_is_true(json_object_get(c->rec, "tty"));
 	/* the shim learns that the exit it is about to see is this checkpoint */
 	if (!co.leave_running) {
 		sfd = engine_shim_request(c->p.state, "checkpoint", &err);

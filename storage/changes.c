@@ -74,8 +74,11 @@ static int add_xattrs(struct archive_entry *e, const char *full, bool *opaque, b
 	ssize_t n = llistxattr(full, names, sizeof(names));
 
 	*opaque = false;
+	/* ENOENT: removed meanwhile (a running container); the caller skips it */
 	if (n < 0)
-		return errno == ENOTSUP ? 0 : berth_error_errno(err, errno, "xattrs of `%s`", full);
+		return errno == ENOTSUP || errno == ENOENT
+			       ? 0
+			       : berth_error_errno(err, errno, "xattrs of `%s`", full);
 	for (char *name = names; name < names + n; name += strlen(name) + 1) {
 		ssize_t v = lgetxattr(full, name, value, sizeof(value));
 		if (v < 0)
@@ -107,17 +110,30 @@ static int write_empty(struct tar_out *t, const char *rel, const struct stat *li
 	return r == ARCHIVE_OK ? 0 : tar_fail(t, rel, err);
 }
 
-static int write_data(struct tar_out *t, const char *full, const char *rel, berth_error_t *err)
+/*
+ * size bytes of the open file: the entry's size is what the header said even
+ * if the file changes meanwhile (a running container): a shorter file is
+ * padded with zeros, a longer one cut.
+ */
+static int write_data(struct tar_out *t, int fd, off_t size, const char *full, const char *rel,
+		      berth_error_t *err)
 {
-	cleanup_close int fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	ssize_t k;
+	ssize_t k = 0;
 
-	if (fd < 0)
-		return berth_error_errno(err, errno, "open `%s`", full);
-	while ((k = read(fd, t->buf, sizeof(t->buf))) > 0)
+	while (size > 0) {
+		size_t want = size < (off_t)sizeof(t->buf) ? (size_t)size : sizeof(t->buf);
+		k = read(fd, t->buf, want);
+		if (k < 0)
+			return berth_error_errno(err, errno, "read `%s`", full);
+		if (k == 0) {
+			memset(t->buf, 0, want);
+			k = (ssize_t)want;
+		}
 		if (archive_write_data(t->a, t->buf, (size_t)k) != k)
 			return tar_fail(t, rel, err);
-	return k < 0 ? berth_error_errno(err, errno, "read `%s`", full) : 0;
+		size -= k;
+	}
+	return 0;
 }
 
 /* A second link to an inode already written becomes a hard link entry. */
@@ -149,8 +165,9 @@ static int write_one(struct tar_out *t, const char *full, const char *rel, const
 	char target[4096];
 	int r;
 
+	/* a file removed since the directory was read (a running container) is not there */
 	if (lstat(full, &sb) < 0)
-		return berth_error_errno(err, errno, "stat `%s`", full);
+		return errno == ENOENT ? 0 : berth_error_errno(err, errno, "stat `%s`", full);
 	if (t->layer && S_ISCHR(sb.st_mode) && sb.st_rdev == makedev(0, 0)) {
 		/* an overlayfs whiteout: the file is deleted in this container */
 		cleanup_free char *wh = NULL;
@@ -165,6 +182,20 @@ static int write_one(struct tar_out *t, const char *full, const char *rel, const
 	if (add_xattrs(e, full, &opaque, err) < 0)
 		goto fail;
 	if (S_ISREG(sb.st_mode)) {
+		cleanup_close int fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+			int e2 = fd < 0 || !S_ISREG(sb.st_mode) ? errno : 0;
+			archive_entry_free(e);
+			/* gone or replaced since the directory was read: what is there now is not it */
+			if (fd >= 0 || e2 == ENOENT)
+				return 0;
+			return berth_error_errno(err, e2, "open `%s`", full);
+		}
+		/* what the open file is, should it have been replaced since lstat() */
+		archive_entry_set_perm(e, sb.st_mode & 07777);
+		archive_entry_set_uid(e, sb.st_uid);
+		archive_entry_set_gid(e, sb.st_gid);
+		archive_entry_set_mtime(e, sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
 		const char *link = sb.st_nlink > 1 ? first_link(t, &sb, rel) : NULL;
 		if (link) {
 			archive_entry_set_hardlink(e, link);
@@ -177,7 +208,7 @@ static int write_one(struct tar_out *t, const char *full, const char *rel, const
 			goto fail;
 		}
 		archive_entry_free(e);
-		return link ? 0 : write_data(t, full, rel, err);
+		return link ? 0 : write_data(t, fd, sb.st_size, full, rel, err);
 	}
 	if (S_ISLNK(sb.st_mode)) {
 		ssize_t n = readlink(full, target, sizeof(target) - 1);
