@@ -533,7 +533,8 @@ int engine_cmd_restore(struct berthctl_opts *o, int argc, char **argv)
 		berth_error(&err, EBUSY, "restore `%s`: container is running", ref);
 		return fail(&err);
 	}
-	if (!import && (!st.checkpointed || access(meta, F_OK) < 0)) {
+	/* a checkpoint taken with -R (or kept) serves once the container has stopped, as in podman */
+	if (!import && access(meta, F_OK) < 0) {
 		berth_error(&err, EINVAL, "restore `%s`: container is not checkpointed", ref);
 		return fail(&err);
 	}

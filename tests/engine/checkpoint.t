@@ -7,7 +7,7 @@
 # a restart policy runs it from scratch; bad input leaves nothing behind.
 . "$(dirname "$0")/../lib/tap.sh"
 need_root
-plan 70
+plan 73
 
 T=$(tap_tmpdir)
 BR=bt-eng-ck$$
@@ -155,10 +155,19 @@ like "$(B exec "$id" ip -4 -o addr show eth0)" "inet $ip/24" "the imported conta
 hid=$(B run -d --network host --name bt-ck-h$$ busybox sh -c "$COUNTER")
 IDS="$IDS $hid"
 wait_count_above "$hid" 2
-B checkpoint "$hid" >/dev/null && B restore "$hid" >/dev/null
-is $? 0 "checkpoint and restore with --network host"
+B checkpoint "$hid" >/dev/null && B restore --keep "$hid" >/dev/null
+is $? 0 "checkpoint and restore --keep with --network host"
 n=$(last_count "$hid")
 ok "--network host: it counts on" wait_count_above "$hid" "$n"
+ok "restore --keep: the checkpoint image stays" test -s "$T/root/engine/containers/$hid/checkpoint/pstree.img"
+B kill "$hid" >/dev/null && B wait "$hid" >/dev/null
+n=$(last_count "$hid")
+lines=$(counts "$hid" | wc -l)
+B restore "$hid" >/dev/null
+is $? 0 "a kept checkpoint restores the container again after it was killed"
+for _ in $(seq 100); do [ "$(counts "$hid" | wc -l)" -gt "$lines" ] && break; sleep 0.05; done
+again=$(counts "$hid" | sed -n "$((lines + 1))p")
+ok "... and it counts on from the checkpoint ($again after $n)" test "${again:-0}" -gt 1 -a "${again:-0}" -le "$n"
 B rm -f "$id" "$hid" >/dev/null
 
 # --- -t: the console's master was the shim's; the restored processes get a new console
