@@ -46,7 +46,9 @@ int berth_container_checkpoint(const char *state_root, const char *id,
 	cleanup_container struct berth_container *c = NULL;
 	struct cr_dump_opts d = { .leave_running = o->leave_running,
 				  .shell_job = o->shell_job,
-				  .tcp_established = o->tcp_established };
+				  .tcp_established = o->tcp_established,
+				  .ext_unix_sk = o->ext_unix_sk,
+				  .file_locks = o->file_locks };
 	enum berth_status status;
 
 	if (berth_container_load(state_root, id, &c, err) < 0 || berth_container_lock(c, err) < 0)

@@ -23,6 +23,8 @@ struct berth_checkpoint_opts {
 	bool destroy;
 	bool shell_job;       /* cr_dump_opts.shell_job: save a terminal from outside as external */
 	bool tcp_established; /* cr_dump_opts.tcp_established: save established connections */
+	bool ext_unix_sk;     /* cr_dump_opts.ext_unix_sk: unix peers outside, by name */
+	bool file_locks;      /* cr_dump_opts.file_locks: save the locks held on files */
 };
 
 /*

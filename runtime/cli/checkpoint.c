@@ -63,12 +63,10 @@ int berth_cmd_checkpoint(struct berth_global *g, int argc, char **argv, berth_er
 			o.tcp_established = true;
 			break;
 		case 'x':
+			o.ext_unix_sk = true;
+			break;
 		case 'f':
-			/*
-			 * Accepted for runc compatibility.  External unix sockets and
-			 * file locks are not supported yet: a container using them
-			 * fails the checkpoint with an error naming the resource.
-			 */
+			o.file_locks = true;
 			break;
 		default:
 			return berth_cli_bad_option("checkpoint", argc, argv, err), 1;

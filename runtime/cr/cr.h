@@ -18,6 +18,10 @@
 struct cr_dump_opts {
 	bool leave_running; /* resume the tree after the dump (else it is killed) */
 	bool tcp_established; /* save established TCP connections (else a named error) */
+	/* Unix sockets connected to a socket outside the tree: saved by the peer's name. */
+	bool ext_unix_sk;
+	/* Save the locks the tree holds on files (else a held lock fails the dump). */
+	bool file_locks;
 	/*
 	 * When the tree is held by a cgroup freezer: called once every thread
 	 * is seized, to thaw it (the threads then stop under ptrace).

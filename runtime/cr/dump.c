@@ -17,10 +17,6 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
-#include <linux/sock_diag.h>
-#include <linux/unix_diag.h>
 #include <sched.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -32,6 +28,7 @@
 
 #include "cleanup.h"
 #include "cr.h"
+#include "fdx.h"
 #include "image.h"
 #include "maps.h"
 #include "pages.h"
@@ -93,6 +90,7 @@ struct dctx {
 	struct cr_tty_dump ttys;
 	bool tcp_established;
 	struct cr_tcp_dump tcp;
+	struct cr_fdx_dump fdx; /* FIFOs, UDP, named unix sockets, locks */
 };
 
 static uint64_t now_ns(void)
@@ -481,54 +479,12 @@ static bool allowed_chr(dev_t rdev)
 /* The peer inode of an unnamed unix socket, from sock_diag in the socket's netns. */
 static int unix_peer(pid_t pid, ino_t ino, uint32_t *peer, bool *named, berth_error_t *err)
 {
-	char path[64];
-	cleanup_close int mine = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	cleanup_close int theirs = -1, nl = -1;
-	struct {
-		struct nlmsghdr nh;
-		struct unix_diag_req r;
-	} req;
-	char buf[8192];
-	ssize_t n;
-	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+	struct cr_unix_diag d;
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
-	theirs = open(path, O_RDONLY | O_CLOEXEC);
-	if (mine < 0 || theirs < 0 || setns(theirs, CLONE_NEWNET) < 0)
-		return berth_error_errno(err, errno, "enter the network namespace of %d", pid);
-	nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	if (setns(mine, CLONE_NEWNET) < 0)
-		return berth_error_errno(err, errno, "return to our network namespace");
-	if (nl < 0)
-		return berth_error_errno(err, errno, "sock_diag socket");
-	memset(&req, 0, sizeof(req));
-	req.nh.nlmsg_len = sizeof(req);
-	req.nh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	req.nh.nlmsg_flags = NLM_F_REQUEST;
-	req.r.sdiag_family = AF_UNIX;
-	req.r.udiag_states = ~0U;
-	req.r.udiag_ino = (uint32_t)ino;
-	req.r.udiag_show = UDIAG_SHOW_PEER | UDIAG_SHOW_NAME;
-	req.r.udiag_cookie[0] = req.r.udiag_cookie[1] = ~0U;
-	if (send(nl, &req, sizeof(req), 0) < 0 || (n = recv(nl, buf, sizeof(buf), 0)) < 0)
-		return berth_error_errno(err, errno, "sock_diag");
-	if (!NLMSG_OK(h, n) || h->nlmsg_type != SOCK_DIAG_BY_FAMILY)
-		return berth_error(err, EIO, "sock_diag: no answer for socket %lu",
-				   (unsigned long)ino);
-	*peer = 0;
-	*named = false;
-	{
-		struct unix_diag_msg *m = NLMSG_DATA(h);
-		struct rtattr *a = (struct rtattr *)(m + 1);
-		int len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
-
-		for (; RTA_OK(a, len); a = RTA_NEXT(a, len)) {
-			if (a->rta_type == UNIX_DIAG_PEER)
-				memcpy(peer, RTA_DATA(a), 4);
-			if (a->rta_type == UNIX_DIAG_NAME)
-				*named = true;
-		}
-	}
+	if (cr_unix_diag(pid, (uint32_t)ino, &d, err) < 0)
+		return -1;
+	*peer = d.peer;
+	*named = d.named;
 	return 0;
 }
 
@@ -722,7 +678,7 @@ static int dump_file(struct dctx *c, struct dproc *p, int fd, uint32_t *id, bert
 	uint32_t peer = 0;
 	int stype = 0;
 	bool pipe_seen = false;
-	int ret;
+	int ret, xt;
 
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", p->pid, fd);
 	if (read_link(path, &link, err) < 0 || stat(path, &sb) < 0)
@@ -747,7 +703,12 @@ static int dump_file(struct dctx *c, struct dproc *p, int fd, uint32_t *id, bert
 	f.ino = sb.st_ino;
 	f.rdev = sb.st_rdev;
 	plen = strlen(link);
-	if (strcmp(link, "anon_inode:[eventfd]") == 0) {
+	xt = cr_fdx_classify(&c->fdx, p->pid, p->vpid, fd, link, &sb, &f, err);
+	if (xt < 0)
+		return -1;
+	if (xt > 0) {
+		/* a type of fdx.c: FIFO, UDP, unix socket with a name */
+	} else if (strcmp(link, "anon_inode:[eventfd]") == 0) {
 		f.type = CR_FILE_EVENTFD;
 	} else if (strcmp(link, "anon_inode:[signalfd]") == 0) {
 		f.type = CR_FILE_SIGNALFD;
@@ -806,7 +767,7 @@ static int dump_file(struct dctx *c, struct dproc *p, int fd, uint32_t *id, bert
 		return berth_error(err, ENOTSUP, "process %d: fd %d (%s): unsupported resource",
 				   p->vpid, fd, link);
 	}
-	if (f.type == CR_FILE_PIPE) {
+	if (f.type == CR_FILE_PIPE || f.type == CR_FILE_FIFO) {
 		cleanup_close int rd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
 		if (rd >= 0)
@@ -854,7 +815,13 @@ static int dump_file(struct dctx *c, struct dproc *p, int fd, uint32_t *id, bert
 		    unix_queue(c, f.id, p->pid, fd, stype, err) < 0)
 			return berth_error_wrap(err, "process %d: fd %d (%s)", p->vpid, fd, link);
 	}
-	if (f.type == CR_FILE_PIPE && !pipe_seen && pipe_data(c, f.id, p->pid, fd, err) < 0)
+	if (xt > 0 && cr_fdx_state(&c->fdx, p->pid, p->vpid, fd, link, &f, err) < 0)
+		return -1;
+	if (f.type == CR_FILE_UNIX_SK && cr_usk_queue(&c->fdx, f.id, &stype) &&
+	    unix_queue(c, f.id, p->pid, fd, stype, err) < 0)
+		return berth_error_wrap(err, "process %d: fd %d (%s)", p->vpid, fd, link);
+	if ((f.type == CR_FILE_PIPE || f.type == CR_FILE_FIFO) && !pipe_seen &&
+	    pipe_data(c, f.id, p->pid, fd, err) < 0)
 		return berth_error_wrap(err, "process %d: fd %d", p->vpid, fd);
 	return 0;
 }
@@ -877,7 +844,8 @@ static int dump_fds(struct dctx *c, struct dproc *p, struct cr_img *img, berth_e
 		if (e->d_name[0] == '.')
 			continue;
 		r.fd = atoi(e->d_name);
-		if (dump_file(c, p, r.fd, &r.file_id, err) < 0)
+		if (dump_file(c, p, r.fd, &r.file_id, err) < 0 ||
+		    cr_fdx_locks(&c->fdx, p->pid, p->vpid, r.fd, r.file_id, err) < 0)
 			return -1;
 		if (fdinfo(p->pid, r.fd, &flags, &pos, err) < 0)
 			return -1;
@@ -1342,7 +1310,8 @@ static int dump_all(struct dctx *c, berth_error_t *err)
 					   c->files[i].vpid, c->files[i].fd,
 					   (unsigned long)c->files[i].ino);
 	}
-	if (dump_ttys(c, err) < 0 || cr_img_finish(&c->filesimg, err) < 0)
+	if (dump_ttys(c, err) < 0 || cr_fdx_finish(&c->fdx, err) < 0 ||
+	    cr_img_finish(&c->filesimg, err) < 0)
 		return -1;
 	if (write_pstree(c, err) < 0)
 		return -1;
@@ -1366,6 +1335,9 @@ int cr_dump_tree(pid_t pid, const char *imgdir, const struct cr_dump_opts *o, st
 	memset(&c, 0, sizeof(c));
 	c.filesimg.fd = -1;
 	c.shell_job = o->shell_job;
+	c.fdx.img = &c.filesimg;
+	c.fdx.ext_unix_sk = o->ext_unix_sk;
+	c.fdx.file_locks = o->file_locks;
 	c.st = st ? st : &dummy;
 	c.tcp_established = o->tcp_established;
 	c.tcp.in_tree = in_tree;
@@ -1407,6 +1379,7 @@ int cr_dump_tree(pid_t pid, const char *imgdir, const struct cr_dump_opts *o, st
 	free(c.procs);
 	free(c.files);
 	cr_tty_dump_free(&c.ttys);
+	cr_fdx_dump_free(&c.fdx);
 	cr_pages_buf_free(c.pagebuf);
 	close(c.dirfd);
 	return ret < 0 ? berth_error_wrap(err, "checkpoint process %d", pid) : 0;

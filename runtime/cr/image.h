@@ -49,6 +49,7 @@ enum cr_rec_type {
 	CR_REC_SECCOMP = 18,
 	CR_REC_TCP = 19,
 	CR_REC_TTY = 30,
+	CR_REC_FILE_LOCK = 25, /* files.img: a lock held on a file */
 };
 
 struct cr_img_header {

@@ -112,6 +112,9 @@ enum cr_file_type {
 	CR_FILE_TCP_LISTEN = 12,
 	CR_FILE_TCP = 13, /* an established TCP connection: one TCP record follows */
 	CR_FILE_TTY = 20, /* a pty end, or /dev/tty or /dev/console naming one: a TTY record follows */
+	CR_FILE_FIFO = 18,    /* a named pipe, reopened by path; data as for pipes */
+	CR_FILE_UDP = 19,     /* an IPv4/IPv6 datagram socket */
+	CR_FILE_UNIX_SK = 21, /* a unix socket with a name, a listener or an outside peer */
 };
 struct cr_r_file { /* + NUL-terminated path */
 	uint32_t id, type;
@@ -136,7 +139,23 @@ struct cr_r_file_data { /* + bytes */
  *             p[4] backlog; one FILE_DATA holds the bound address (struct sockaddr_*)
  *   unix:     p[0] peer inode, p[1] socket type; FILE_DATA records are what
  *             waits in its receive queue (one record per datagram)
+ *   udp:      p[0] family, p[1] SO_REUSEADDR, p[2] SO_REUSEPORT, p[3] IPV6_V6ONLY,
+ *             p[4] SO_BROADCAST, p[5] 1 when connected; FILE_DATA offset 0: the bound
+ *             address, offset 1: the peer's (struct sockaddr_*)
+ *   unix_sk:  p[0] socket type, p[1] CR_USK_* flags, p[2] peer inode (in the tree),
+ *             p[3] backlog, p[4] st_mode of the socket file, p[5] the inode of the
+ *             listener in the tree an accepted socket came from;
+ *             FILE_DATA offset 0: what waits in its receive queue (one record per
+ *             datagram), 1: its own address, 2: the peer's (struct sockaddr_un)
  */
+enum {
+	CR_USK_LISTEN = 1,   /* listening (stream or seqpacket) */
+	CR_USK_BOUND = 2,    /* bound to a name of its own */
+	CR_USK_PEER = 4,     /* connected to a socket of the tree */
+	CR_USK_EXTERNAL = 8, /* connected to a socket outside the tree (--ext-unix-sk) */
+	CR_USK_ACCEPTED = 16 /* made by accept(): its name is the listener's */
+};
+enum { CR_USK_DATA_QUEUE = 0, CR_USK_DATA_NAME = 1, CR_USK_DATA_PEER = 2 };
 struct cr_r_file_params {
 	uint32_t id, pad;
 	uint64_t p[8];
@@ -200,6 +219,19 @@ struct cr_r_tcp { /* + send queue bytes, receive queue bytes */
 	uint32_t keepidle, keepintvl, keepcnt;
 	uint32_t reuseaddr, v6only;
 	uint32_t sndbuf, rcvbuf; /* as SO_SNDBUF/SO_RCVBUF read them */
+};
+
+/*
+ * A lock held on a file (--file-locks).  flock(2) and OFD locks belong to
+ * the open file description (file_id), POSIX locks to process pid (taken
+ * through its fd).
+ */
+enum { CR_LOCK_FLOCK = 1, CR_LOCK_POSIX = 2, CR_LOCK_OFD = 3 };
+struct cr_r_file_lock {
+	uint32_t file_id, pid;
+	uint32_t fd, kind;   /* CR_LOCK_* */
+	uint32_t type, pad;  /* F_RDLCK, F_WRLCK */
+	uint64_t start, len; /* len 0: to the end of the file */
 };
 
 struct cr_r_pages { /* + npages * page_size bytes */

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
@@ -46,6 +47,7 @@
 
 #include "cleanup.h"
 #include "cr.h"
+#include "fdx.h"
 #include "image.h"
 #include "maps.h"
 #include "pages.h"
@@ -142,6 +144,7 @@ struct rctx {
 	const struct cr_restore_opts *o;
 	int rootfd; /* O_PATH of the given root process's root directory, or -1 */
 	struct cr_tty_restore ttys;
+	struct cr_fdx_restore fdx; /* UDP and named unix sockets, file locks */
 };
 
 static uint64_t now_ns(void)
@@ -543,6 +546,23 @@ static int open_pipe(struct rctx *c, struct rfile *rf, berth_error_t *err)
 	return 0;
 }
 
+static int fifo_path(void *arg, const char *path, int flags)
+{
+	return open_path(arg, path, flags, 0, NULL);
+}
+
+/* A named FIFO: the descriptions of one FIFO share the first one's keeper (its buffer). */
+static int open_fifo(struct rctx *c, struct rfile *rf, berth_error_t *err)
+{
+	int same = -1;
+
+	for (int i = 0; i < c->nfiles; i++)
+		if (&c->files[i] != rf && c->files[i].f.type == CR_FILE_FIFO &&
+		    c->files[i].f.ino == rf->f.ino && c->files[i].other >= 0)
+			same = c->files[i].other;
+	return cr_fifo_open(&rf->f, rf->path, same, fifo_path, c, &rf->fd, &rf->other, err);
+}
+
 static int open_file(struct rctx *c, struct rfile *rf, berth_error_t *err)
 {
 	int flags = (rf->f.flags & ~(O_CREAT | O_EXCL | O_TRUNC)) | O_CLOEXEC;
@@ -580,6 +600,13 @@ static int open_file(struct rctx *c, struct rfile *rf, berth_error_t *err)
 	case CR_FILE_EPOLL:
 		rf->fd = epoll_create1(EPOLL_CLOEXEC);
 		break;
+	case CR_FILE_FIFO:
+		if (open_fifo(c, rf, err) < 0)
+			return -1;
+		break;
+	case CR_FILE_UDP:
+	case CR_FILE_UNIX_SK:
+		return cr_fdx_file(&c->fdx, &rf->f, rf->path, err) < 0 ? -1 : 0;
 	case CR_FILE_EVENTFD:
 	case CR_FILE_SIGNALFD:
 	case CR_FILE_TIMERFD:
@@ -622,7 +649,7 @@ static int file_data(struct rctx *c, struct rfile *rf, const struct cr_r_file_da
 						 "refill unix socket queue");
 		return 0;
 	}
-	if (rf->f.type == CR_FILE_PIPE) {
+	if (rf->f.type == CR_FILE_PIPE || rf->f.type == CR_FILE_FIFO) {
 		if (berth_write_all(rf->other >= 0 && (rf->f.flags & O_ACCMODE) == O_RDONLY
 					    ? rf->other
 					    : rf->fd,
@@ -833,9 +860,17 @@ static int read_files(struct rctx *c, berth_error_t *err)
 									 : sizeof(struct cr_r_file_data),
 				    &p, err) < 0)
 			goto out;
-		if (h.type == CR_REC_FILE_PARAMS) {
+		if (h.type == CR_REC_FILE_LOCK) {
+			if (cr_fdx_lock(&c->fdx, p, h.len, err) < 0)
+				goto out;
+		} else if (h.type == CR_REC_FILE_PARAMS) {
 			struct rfile *rf = file_by_id(c, ((struct cr_r_file_params *)p)->id);
+			int x = cr_fdx_params(&c->fdx, p, err);
 
+			if (x < 0)
+				goto out;
+			if (x > 0)
+				continue;
 			if (rf == NULL) {
 				ret = berth_error(err, EBADMSG, "files.img: state of unknown file");
 				goto out;
@@ -871,7 +906,12 @@ static int read_files(struct rctx *c, berth_error_t *err)
 		} else if (h.type == CR_REC_FILE_DATA) {
 			struct cr_r_file_data *d = p;
 			struct rfile *rf = file_by_id(c, d->id);
+			int x = cr_fdx_data(&c->fdx, d, (char *)p + sizeof(*d), h.len - sizeof(*d), err);
 
+			if (x < 0)
+				goto out;
+			if (x > 0)
+				continue;
 			if (rf == NULL) {
 				ret = berth_error(err, EBADMSG, "files.img: data of unknown file");
 				goto out;
@@ -884,8 +924,11 @@ static int read_files(struct rctx *c, berth_error_t *err)
 			goto out;
 		}
 	}
-	if (r < 0)
+	if (r < 0 || cr_fdx_make(&c->fdx, err) < 0)
 		goto out;
+	for (int i = 0; i < c->nfiles; i++)
+		if (c->files[i].f.type == CR_FILE_UDP || c->files[i].f.type == CR_FILE_UNIX_SK)
+			c->files[i].fd = cr_fdx_take(&c->fdx, c->files[i].f.id);
 	if (c->o->stdio_from_caller && caller_stdio(c, err) < 0)
 		goto out;
 	if (cr_tty_restore_finish(&c->ttys, err) < 0)
@@ -1464,6 +1507,46 @@ static int restore_sigactions(struct rctx *c, struct rproc *rp, berth_error_t *e
 	return 0;
 }
 
+/*
+ * The locks the process held, taken by itself on its fds (so /proc/locks
+ * shows its pid), after its last close: closing any fd of a file drops the
+ * process's POSIX locks on it.
+ */
+static int restore_locks(struct rctx *c, struct rproc *rp, berth_error_t *err)
+{
+	struct rthread *t = &rp->threads[0];
+
+	for (int i = 0; i < c->fdx.nlocks; i++) {
+		struct cr_r_file_lock *l = &c->fdx.locks[i];
+		struct flock fl;
+		long ret;
+
+		if (l->pid != rp->pr.pid)
+			continue;
+		memset(&fl, 0, sizeof(fl));
+		fl.l_type = (short)l->type;
+		fl.l_whence = SEEK_SET;
+		fl.l_start = (off_t)l->start;
+		fl.l_len = (off_t)l->len;
+		if (l->kind != CR_LOCK_FLOCK && put(c, rp->pid, D_ARGS, &fl, sizeof(fl), err) < 0)
+			return -1;
+		if (l->kind == CR_LOCK_FLOCK
+			    ? rsys(c, t, SYS_flock, l->fd,
+				   (l->type == F_WRLCK ? LOCK_EX : LOCK_SH) | LOCK_NB, 0, 0, 0, 0, &ret,
+				   err) < 0
+			    : rsys(c, t, SYS_fcntl, l->fd,
+				   l->kind == CR_LOCK_OFD ? F_OFD_SETLK : F_SETLK, c->tramp + D_ARGS,
+				   0, 0, 0, &ret, err) < 0)
+			return -1;
+		if (ret < 0)
+			return berth_error_errno(err, (int)-ret, "process %u: fd %u: take its %s lock again",
+						 rp->pr.pid, l->fd,
+						 l->kind == CR_LOCK_FLOCK ? "flock" :
+						 l->kind == CR_LOCK_OFD ? "OFD" : "POSIX");
+	}
+	return 0;
+}
+
 static int restore_fds(struct rctx *c, struct rproc *rp, berth_error_t *err)
 {
 	struct rthread *t = &rp->threads[0];
@@ -1497,7 +1580,9 @@ static int restore_fds(struct rctx *c, struct rproc *rp, berth_error_t *err)
 	}
 	if (restore_ctty(c, rp, true, err) < 0)
 		return -1;
-	return RSYS(c, t, SYS_close_range, c->fdbase, ~0U, 0);
+	if (RSYS(c, t, SYS_close_range, c->fdbase, ~0U, 0) < 0)
+		return -1;
+	return restore_locks(c, rp, err);
 }
 
 static int create_threads(struct rctx *c, struct rproc *rp, berth_error_t *err)
@@ -1802,6 +1887,7 @@ static void ctx_free(struct rctx *c)
 	free(c->files);
 	free(c->epolls);
 	cr_tty_restore_free(&c->ttys);
+	cr_fdx_restore_free(&c->fdx);
 	cr_pages_buf_free(c->buf);
 	if (c->dirfd >= 0)
 		close(c->dirfd);
@@ -1888,6 +1974,7 @@ int cr_restore_tree(const char *imgdir, const struct cr_restore_opts *o, pid_t *
 	c.rootfd = -1;
 	c.ttys.ext_fd = c.o->shell_job ? c.o->tty_fd : -1;
 	c.ttys.ext_new = c.o->tty_new;
+	c.fdx.root_pid = c.o->root_pid;
 	c.st = st ? st : &dummy;
 	memset(c.st, 0, sizeof(*c.st));
 	c.dirfd = open(imgdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -2,6 +2,7 @@
 /*
  * Test driver for the checkpoint/restore engine on plain process trees:
  *   crtool dump PID DIR [--leave-running] [--shell-job] [--tcp-established]
+ *                       [--ext-unix-sk] [--file-locks]
  *   crtool restore DIR [--shell-job] [--console-socket PATH] [--tcp-established]
  *                               (prints the restored root pid)
  * --shell-job on restore: our stdin is the terminal of the tree's external
@@ -45,6 +46,8 @@ int main(int argc, char **argv)
 			o.leave_running |= strcmp(argv[i], "--leave-running") == 0;
 			o.shell_job |= strcmp(argv[i], "--shell-job") == 0;
 			o.tcp_established |= strcmp(argv[i], "--tcp-established") == 0;
+			o.ext_unix_sk |= strcmp(argv[i], "--ext-unix-sk") == 0;
+			o.file_locks |= strcmp(argv[i], "--file-locks") == 0;
 		}
 		if (cr_dump_tree(atoi(argv[2]), argv[3], &o, &st, &err) < 0) {
 			berth_error_print(stderr, "crtool", &err);
@@ -85,7 +88,7 @@ int main(int argc, char **argv)
 	if (argc == 4 && strcmp(argv[1], "set-version") == 0)
 		return set_version(argv[2], atoi(argv[3]));
 	fprintf(stderr, "usage: crtool dump PID DIR [--leave-running] [--shell-job] "
-			"[--tcp-established] | restore DIR [--shell-job] [--console-socket PATH] "
-			"[--tcp-established]\n");
+			"[--tcp-established] [--ext-unix-sk] [--file-locks] | restore DIR [--shell-job] "
+			"[--console-socket PATH] [--tcp-established]\n");
 	return 2;
 }
