@@ -19,9 +19,9 @@ ctty_of() {
 }
 fd0_dev() { stat -L -c '%t %T' /proc/"$1"/fd/0 | { read -r ma mi; echo "$((16#$ma)):$((16#$mi))"; }; }
 # Start a shell on a new pty of 33x111 held by ptyshell; sets HOLD and SH.
-start_shell() { # DIR
+start_shell() { # DIR [VAR=VALUE...]
 	: >"$1/in"
-	(cd / && exec env -i PS1='$ ' HOME=/ TERM=dumb PATH=/bin "$PTY" spawn 33 111 "$BB" sh -i \
+	(cd / && exec env -i PS1='$ ' HOME=/ TERM=dumb PATH=/bin "${@:2}" "$PTY" spawn 33 111 "$BB" sh -i \
 		<"$1/in" >"$1/out" 2>"$1/pid") &
 	HOLD=$!
 	track $HOLD
@@ -44,9 +44,11 @@ $(readlink /proc/"$SH"/fd/0)" "$4: cwd kept; \`tty\` names the pty it has now"
 }
 
 # ---- both ends in the tree: ptyshell (master) and the shell (slave) ----
+# The master is in packet mode: its holder drops the status byte of each read,
+# so the shell's answers come out whole only if the mode is restored too.
 D=$T/inner
 mkdir "$D"
-start_shell "$D"
+start_shell "$D" PTY_PACKET=1
 printf 'V=hello42; cd /tmp; echo ready-$((6*7))\n' >>"$D/in"
 ok "inner: the shell answers before the checkpoint" wait_out "$D/out" '^ready-42$'
 # A job in the foreground while the checkpoint is taken: its own process group.

@@ -9,7 +9,9 @@
  *       listen on SOCKET, hold the pty master received there.
  * Holding the master: what is appended to stdin (a regular file, read on
  * as it grows) is typed into it, what comes out of it goes to stdout.
- * Ends when the slave side is closed.
+ * Ends when the slave side is closed.  With PTY_PACKET=1 in the environment,
+ * spawn puts the master in packet mode (TIOCPKT) and drops each read's
+ * leading status byte, so the output is only right while the mode holds.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +24,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+static int packet;
+
 static int relay(int master)
 {
 	char buf[4096];
@@ -33,7 +37,9 @@ static int relay(int master)
 		if (n > 0 && write(master, buf, n) != n)
 			return 1;
 		n = read(master, buf, sizeof(buf));
-		if (n > 0 && write(1, buf, n) != n)
+		if (n > 0 && packet && buf[0] == 0 && write(1, buf + 1, n - 1) != n - 1)
+			return 1;
+		if (n > 0 && !packet && write(1, buf, n) != n)
 			return 1;
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
 			return 0; /* EIO: no slave open any more */
@@ -47,8 +53,11 @@ static int spawn(int argc, char **argv)
 	int master = posix_openpt(O_RDWR | O_NOCTTY);
 	pid_t pid;
 
+	const char *pkt = getenv("PTY_PACKET");
+
+	packet = pkt && strcmp(pkt, "1") == 0;
 	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 ||
-	    ioctl(master, TIOCSWINSZ, &ws) < 0) {
+	    ioctl(master, TIOCSWINSZ, &ws) < 0 || (packet && ioctl(master, TIOCPKT, &packet) < 0)) {
 		perror("ptyshell: pty");
 		return 1;
 	}
