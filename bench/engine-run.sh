@@ -3,12 +3,16 @@
 # with berthctl (berth-shim + berth) and with podman (conmon + runc) in one
 # run, both with --network none (engine and supervisor cost, not CNI), plus
 # berthctl with its default CNI network (a berth-bridge + berth-ipam network in
-# 198.19.210.0/24).  berthctl runs the runtime through libberth inside the
-# shim (--runtime builtin, its default).  BASE_BERTHCTL=PATH (e.g. a build of
+# 198.19.210.0/24), and two floors: a fork+exec of /bin/true and `berth run`
+# of the same busybox tree as a prepared bundle (the runtime alone).  berthctl
+# runs the runtime through libberth inside the shim (--runtime builtin, its
+# default).  BASE_BERTHCTL=PATH (e.g. a build of
 # an older commit) is timed in the same run for a before/after comparison.
-# Prints the median and mean per run and the ratio podman/berthctl.  Needs root.
+# All are timed interleaved, round by round.  Prints the median and mean per
+# run, the ratio podman/berthctl and berthctl's cost above the floor.  Needs root.
 #
-# podman here: --runtime runc (crun 1.8 refuses hybrid cgroups),
+# podman here: --runtime runc (crun 1.8 refuses hybrid cgroups: "cgroups in
+# hybrid mode not supported"; RUNC=/usr/bin/crun on a cgroup v2 host),
 # --cgroup-manager cgroupfs (no systemd), --ulimit nofile=1024:1024 (its
 # default asks for more than the hard limit of this machine).
 set -u
@@ -24,7 +28,7 @@ cleanup() {
 	P rm -af >/dev/null 2>&1
 	P rmi -af >/dev/null 2>&1
 	ip link del "$BR" 2>/dev/null
-	grep -o "$T[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null
+	grep -o "${T}[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -45,41 +49,67 @@ P() {
 tar -C "$T/rootfs" -c . | P import - localhost/bt-busybox >/dev/null || { echo "podman import failed" >&2; exit 1; }
 B run --rm --network none busybox true || { echo "berthctl run failed" >&2; exit 1; }
 
-# timed NAME CMD... — N runs; prints "median_ms mean_ms"
-timed() {
-	local name=$1; shift
-	local i t0 t1 f=$T/times-$name
-	: > "$f"
-	"$@" >/dev/null 2>&1 # warm-up
-	for ((i = 0; i < N; i++)); do
-		t0=$(date +%s%N)
-		"$@" >/dev/null 2>>"$T/err-$name" || { echo "$name: run $i failed: $(tail -1 "$T/err-$name")" >&2; exit 1; }
-		t1=$(date +%s%N)
-		echo $(((t1 - t0) / 1000)) >> "$f"
-	done
-	sort -n "$f" | awk '{a[NR] = $1; s += $1} END {printf "%.1f %.1f\n", a[int((NR + 1) / 2)] / 1000, s / NR / 1000}'
+# the floor: the same busybox tree as an OCI bundle for `berth run`
+mkdir -p "$T/bundle"
+cp -a "$T/rootfs" "$T/bundle/rootfs"
+(cd "$T/bundle" && "$BUILD/bin/berth" spec) || { echo "berth spec failed" >&2; exit 1; }
+jq '.process.args = ["true"] | .process.terminal = false' "$T/bundle/config.json" > "$T/config.json" &&
+	mv "$T/config.json" "$T/bundle/config.json"
+
+# The configurations, timed interleaved: round i runs each once (in turn
+# forwards and backwards), so a load that changes during the run (this is a
+# shared machine) weighs on all of them alike.
+names=() cmds=()
+add() { names+=("$1"); shift; cmds+=("$(printf '%q ' "$@")"); }
+add true /bin/true
+add berth-run "$BUILD/bin/berth" --root "$T/rt" run --bundle "$T/bundle" bench-floor
+add berthctl B run --rm --network none busybox true
+add berthctl-net B run --rm busybox true
+if [ -n "${BASE_BERTHCTL:-}" ]; then
+	add base "$BASE_BERTHCTL" --root "$T/root" --runroot "$T/run" --cni-config-dir "$T/cni" \
+		run --rm --network none busybox true
+	add base-net "$BASE_BERTHCTL" --root "$T/root" --runroot "$T/run" --cni-config-dir "$T/cni" \
+		run --rm busybox true
+fi
+add podman P run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 localhost/bt-busybox true
+
+# EPOCHREALTIME, not $(date): no process of its own inside the timed interval
+once() { # IDX — one timed run of configuration IDX, appended to its file (µs)
+	local t0 t1
+	t0=${EPOCHREALTIME/[.,]/}
+	eval "${cmds[$1]}" >/dev/null 2>>"$T/err-${names[$1]}" ||
+		{ echo "${names[$1]}: failed: $(tail -1 "$T/err-${names[$1]}")" >&2; exit 1; }
+	t1=${EPOCHREALTIME/[.,]/}
+	echo $((t1 - t0)) >> "$T/times-${names[$1]}"
 }
+for i in "${!names[@]}"; do eval "${cmds[$i]}" >/dev/null 2>&1; : > "$T/times-${names[$i]}"; done # warm-up
+for ((r = 0; r < N; r++)); do
+	if ((r % 2 == 0)); then order=("${!names[@]}"); else mapfile -t order < <(printf '%s\n' "${!names[@]}" | tac); fi
+	for i in "${order[@]}"; do once "$i"; done
+done
+declare -A med mean
+for i in "${!names[@]}"; do
+	read -r "med[${names[$i]}]" "mean[${names[$i]}]" < <(sort -n "$T/times-${names[$i]}" |
+		awk '{a[NR] = $1; s += $1} END {printf "%.1f %.1f\n", a[int((NR + 1) / 2)] / 1000, s / NR / 1000}')
+done
 
-read -r bm bmean < <(timed berthctl B run --rm --network none busybox true)
-read -r bnm bnmean < <(timed berthctl-net B run --rm busybox true)
+label() {
+	case $1 in
+	true) echo "floor: fork+exec of /bin/true" ;;
+	berth-run) echo "floor: berth run of a bundle" ;;
+	berthctl) echo "berthctl, --network none" ;;
+	berthctl-net) echo "berthctl, default CNI network" ;;
+	base) echo "BASE_BERTHCTL, --network none" ;;
+	base-net) echo "BASE_BERTHCTL, default CNI network" ;;
+	podman) echo "podman ($(basename "$RUNC")), --network none" ;;
+	esac
+}
+printf '%-38s %10s %10s\n' "run --rm IMAGE true (x$N, interleaved)" "median ms" "mean ms"
+for n in "${names[@]}"; do printf '%-38s %10s %10s\n' "$(label "$n")" "${med[$n]}" "${mean[$n]}"; done
+awk -v p="${med[podman]}" -v b="${med[berthctl]}" 'BEGIN {printf "ratio podman/berthctl (median): %.2fx\n", p / b}'
+awk -v f="${med[berth-run]}" -v b="${med[berthctl]}" 'BEGIN {printf "berthctl above the berth-run floor: %.1f ms\n", b - f}'
 if [ -n "${BASE_BERTHCTL:-}" ]; then
-	read -r bbm bbmean < <(timed base "$BASE_BERTHCTL" --root "$T/root" --runroot "$T/run" \
-		--cni-config-dir "$T/cni" run --rm --network none busybox true)
-	read -r bbnm bbnmean < <(timed base-net "$BASE_BERTHCTL" --root "$T/root" --runroot "$T/run" \
-		--cni-config-dir "$T/cni" run --rm busybox true)
+	awk -v a="${med[base]}" -v b="${med[berthctl]}" 'BEGIN {printf "ratio BASE/berthctl, --network none (median): %.2fx\n", a / b}'
+	awk -v a="${med[base-net]}" -v b="${med[berthctl-net]}" 'BEGIN {printf "ratio BASE/berthctl, CNI network (median): %.2fx\n", a / b}'
 fi
-read -r pm pmean < <(timed podman P run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 localhost/bt-busybox true)
-
-printf '%-36s %10s %10s\n' "run --rm IMAGE true (x$N)" "median ms" "mean ms"
-printf '%-36s %10s %10s\n' "berthctl (shim+berth), --network none" "$bm" "$bmean"
-printf '%-36s %10s %10s\n' "berthctl, default CNI network" "$bnm" "$bnmean"
-if [ -n "${BASE_BERTHCTL:-}" ]; then
-	printf '%-36s %10s %10s\n' "BASE_BERTHCTL, --network none" "$bbm" "$bbmean"
-	printf '%-36s %10s %10s\n' "BASE_BERTHCTL, default CNI network" "$bbnm" "$bbnmean"
-fi
-printf '%-36s %10s %10s\n' "podman (conmon+runc), --network none" "$pm" "$pmean"
-awk -v p="$pm" -v b="$bm" 'BEGIN {printf "ratio podman/berthctl (median): %.2fx\n", p / b}'
-if [ -n "${BASE_BERTHCTL:-}" ]; then
-	awk -v a="$bbm" -v b="$bm" 'BEGIN {printf "ratio BASE/berthctl, --network none (median): %.2fx\n", a / b}'
-	awk -v a="$bbnm" -v b="$bnm" 'BEGIN {printf "ratio BASE/berthctl, CNI network (median): %.2fx\n", a / b}'
-fi
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

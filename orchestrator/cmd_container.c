@@ -310,15 +310,23 @@ static int start_created(struct engine_ctr *c, berth_error_t *err)
 	return 0;
 }
 
-/* Follow a running container's output until it exits (or we detach). */
-static int attach_and_wait(struct engine_ctr *c, bool with_stdin, bool quiet_detach)
+/*
+ * Follow a running container's output until it exits (or we detach), on an
+ * attach connection fd, or a new one (fd < 0).
+ */
+static int attach_and_wait(struct engine_ctr *c, int fd, bool with_stdin, bool quiet_detach)
 {
 	berth_error_t err = NULL;
 	bool tty = json_is_true(json_object_get(c->rec, "tty"));
 	bool detached = false;
-	int fd, code;
+	int code;
 
-	fd = engine_shim_request(c->p.state, with_stdin ? "attach stdin" : "attach", &err);
+	if (fd >= 0 && engine_shim_answer(fd, c->p.state, &err) < 0) {
+		close(fd);
+		return fail(&err, BERTHCTL_EXIT_ENGINE);
+	}
+	if (fd < 0)
+		fd = engine_shim_request(c->p.state, with_stdin ? "attach stdin" : "attach", &err);
 	if (fd < 0)
 		return fail(&err, BERTHCTL_EXIT_ENGINE);
 	code = engine_shim_stream(fd, with_stdin ? 0 : -1, tty, &detached, NULL, NULL);
@@ -369,8 +377,12 @@ static int cmd_run(struct berthctl_opts *o, int argc, char **argv, bool is_run)
 		run_opts_free(&r);
 		return fail(&err, BERTHCTL_EXIT_ENGINE);
 	}
-	if (engine_start_during(o, c, !r.detach || cni, cni ? engine_attach_network : NULL, &pid,
-				&err) < 0 ||
+	/* in the foreground: attached from the start, the request sent once the network is up */
+	int afd = -1;
+	engine_during_fn during = cni ? engine_attach_network : NULL;
+	if ((r.detach ? engine_start_during(o, c, cni, during, &pid, &err)
+		      : engine_start_attached(o, c, during, r.interactive ? "attach stdin" : "attach",
+					      &afd, &pid, &err)) < 0 ||
 	    (r.detach && cni && start_created(c, &err) < 0)) {
 		code = err && err->code ? err->code : BERTHCTL_EXIT_ENGINE;
 		engine_remove(o, c, true, NULL);
@@ -382,7 +394,7 @@ static int cmd_run(struct berthctl_opts *o, int argc, char **argv, bool is_run)
 		run_opts_free(&r);
 		return 0;
 	}
-	code = attach_and_wait(c, r.interactive, false);
+	code = attach_and_wait(c, afd, r.interactive, false);
 	if (r.rm) {
 		struct engine_state st;
 		engine_ctr_state(c, &st);
@@ -809,7 +821,7 @@ static int cmd_attach(struct berthctl_opts *o, int argc, char **argv)
 	}
 	if (lookup_or_fail(o, argv[i], &c))
 		return BERTHCTL_EXIT_ENGINE;
-	return attach_and_wait(c, !no_stdin && json_is_true(json_object_get(c->rec, "stdin")),
+	return attach_and_wait(c, -1, !no_stdin && json_is_true(json_object_get(c->rec, "stdin")),
 			       false);
 }
 

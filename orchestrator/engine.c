@@ -572,14 +572,46 @@ int engine_start(struct berthctl_opts *o, struct engine_ctr *c, bool attach_firs
 	return engine_start_during(o, c, attach_first, NULL, pid, err);
 }
 
+static int start_shim(struct berthctl_opts *o, struct engine_ctr *c, bool attach_first,
+		      engine_during_fn during, const char *req, const int *attach, pid_t *pid,
+		      berth_error_t *err);
+
 int engine_start_during(struct berthctl_opts *o, struct engine_ctr *c, bool attach_first,
 			engine_during_fn during, pid_t *pid, berth_error_t *err)
+{
+	return start_shim(o, c, attach_first, during, NULL, NULL, pid, err);
+}
+
+int engine_start_attached(struct berthctl_opts *o, struct engine_ctr *c, engine_during_fn during,
+			  const char *req, int *fd, pid_t *pid, berth_error_t *err)
+{
+	int sp[2], ret;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+		return berth_error_errno(err, errno, "socketpair");
+	ret = start_shim(o, c, true, during, req, sp, pid, err);
+	close(sp[1]);
+	if (ret < 0) {
+		close(sp[0]);
+		return -1;
+	}
+	*fd = sp[0];
+	return 0;
+}
+
+/*
+ * The shim for container c.  With a socket pair attach, attach[1] is the
+ * shim's first attach client and attach[0] sends req once during() is done.
+ */
+static int start_shim(struct berthctl_opts *o, struct engine_ctr *c, bool attach_first,
+		      engine_during_fn during, const char *req, const int *attach, pid_t *pid,
+		      berth_error_t *err)
 {
 	berth_error_t during_err = NULL;
 	int during_ret = 0;
 	const char *shim = engine_shim(o);
-	char sync_arg[16], buf[2048];
-	char *argv[48];
+	char sync_arg[16], attach_arg[16], buf[2048];
+	char *argv[56];
 	int n = 0, p[2];
 	size_t got = 0;
 	pid_t child;
@@ -618,6 +650,11 @@ int engine_start_during(struct berthctl_opts *o, struct engine_ctr *c, bool atta
 	argv[n++] = "--sync-fd";
 	argv[n++] = sync_arg;
 	argv[n++] = "--foreground";
+	if (attach) {
+		snprintf(attach_arg, sizeof(attach_arg), "%d", attach[1]);
+		argv[n++] = "--attach-fd";
+		argv[n++] = attach_arg;
+	}
 	if (json_is_true(json_object_get(c->rec, "tty")))
 		argv[n++] = "--terminal";
 	if (json_is_true(json_object_get(c->rec, "stdin")))
@@ -680,6 +717,8 @@ int engine_start_during(struct berthctl_opts *o, struct engine_ctr *c, bool atta
 	posix_spawn_file_actions_adddup2(&fa, 0, 2);
 	/* the same fd: only its close-on-exec flag is cleared */
 	posix_spawn_file_actions_adddup2(&fa, p[1], p[1]);
+	if (attach)
+		posix_spawn_file_actions_adddup2(&fa, attach[1], attach[1]);
 	int e = posix_spawn(&child, shim, &fa, &attr, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
@@ -693,6 +732,11 @@ int engine_start_during(struct berthctl_opts *o, struct engine_ctr *c, bool atta
 	}
 	if (during)
 		during_ret = during(o, c, &during_err);
+	/* the request waits in the socket until the shim has created the container */
+	if (attach && during_ret == 0 &&
+	    (berth_write_all(attach[0], req, strlen(req)) < 0 ||
+	     berth_write_all(attach[0], "\n", 1) < 0))
+		during_ret = berth_error_errno(&during_err, errno, "talk to the shim of `%.12s`", c->id);
 	for (;;) {
 		ssize_t k = read(p[0], buf + got, sizeof(buf) - 1 - got);
 		if (k < 0 && errno == EINTR)

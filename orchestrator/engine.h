@@ -154,6 +154,15 @@ int engine_start(struct berthctl_opts *o, struct engine_ctr *c, bool attach_firs
 typedef int (*engine_during_fn)(struct berthctl_opts *o, struct engine_ctr *c, berth_error_t *err);
 int engine_start_during(struct berthctl_opts *o, struct engine_ctr *c, bool attach_first,
 			engine_during_fn during, pid_t *pid, berth_error_t *err);
+/*
+ * engine_start_during() with an attach connection made up front: a socket
+ * pair whose one end the shim takes as a client (--attach-fd), and whose
+ * other end, *fd, has sent req once during() succeeded.  No connect, no
+ * round trip before the container starts; read the answer with
+ * engine_shim_answer().
+ */
+int engine_start_attached(struct berthctl_opts *o, struct engine_ctr *c, engine_during_fn during,
+			  const char *req, int *fd, pid_t *pid, berth_error_t *err);
 /* Tear everything down: shim, runtime state, network, rootfs, files, name. */
 int engine_remove(struct berthctl_opts *o, struct engine_ctr *c, bool force, berth_error_t *err);
 
@@ -181,6 +190,8 @@ int engine_cmd_restore(struct berthctl_opts *o, int argc, char **argv);
 
 /* Connect to the shim in state_dir and send req; reads the OK/FAIL answer. */
 int engine_shim_request(const char *state_dir, const char *req, berth_error_t *err);
+/* The OK/FAIL answer to a request sent on fd (of the shim in state_dir): 0 or the error. */
+int engine_shim_answer(int fd, const char *state_dir, berth_error_t *err);
 /*
  * Relay: frames from fd to our stdout/stderr, our stdin (when in_fd >= 0) to
  * the container; with tty, the terminal goes raw and its size is passed on;

@@ -54,8 +54,6 @@ int engine_shim_request(const char *state_dir, const char *req, berth_error_t *e
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	cleanup_close int dirfd = open(state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	cleanup_close int fd = -1;
-	unsigned char hdr[SHIM_FRAME_HDR];
-	cleanup_free char *payload = NULL;
 
 	if (dirfd < 0)
 		return berth_error_errno(err, errno, "shim state `%s`", state_dir);
@@ -68,6 +66,16 @@ int engine_shim_request(const char *state_dir, const char *req, berth_error_t *e
 		return berth_error_errno(err, errno, "connect to the shim in `%s`", state_dir);
 	if (berth_write_all(fd, req, strlen(req)) < 0 || berth_write_all(fd, "\n", 1) < 0)
 		return berth_error_errno(err, errno, "talk to the shim in `%s`", state_dir);
+	if (engine_shim_answer(fd, state_dir, err) < 0)
+		return -1;
+	return steal_fd(&fd);
+}
+
+int engine_shim_answer(int fd, const char *state_dir, berth_error_t *err)
+{
+	unsigned char hdr[SHIM_FRAME_HDR];
+	cleanup_free char *payload = NULL;
+
 	if (read_frame(fd, hdr, &payload) < 0)
 		return berth_error(err, EPIPE, "the shim in `%s` closed the connection", state_dir);
 	if (hdr[0] == SHIM_FRAME_FAIL)
@@ -75,7 +83,7 @@ int engine_shim_request(const char *state_dir, const char *req, berth_error_t *e
 	if (hdr[0] != SHIM_FRAME_OK)
 		return berth_error(err, EPROTO, "the shim in `%s` answered frame `%c`", state_dir,
 				   hdr[0]);
-	return steal_fd(&fd);
+	return 0;
 }
 
 static void send_size(int fd)

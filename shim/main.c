@@ -43,6 +43,7 @@ static void usage(FILE *f)
 	      "                        command when FILE is gone (its holder did the work)\n"
 	      "  --no-sync-exit        no fsync of the exit file (the container is removed at exit)\n"
 	      "  --sync-fd N           write \"ok PID\" or \"error MESSAGE\" there once started\n"
+	      "  --attach-fd N         a connected socket: an attach client from the start\n"
 	      "  --foreground          do not detach\n"
 	      "  --attach-first        create, report, and start once a client attached\n"
 	      "  --restore DIR         restore the container from the checkpoint in DIR\n"
@@ -95,11 +96,23 @@ static char *default_runtime(void)
 	return path;
 }
 
+/* An inherited fd given on the command line; it is kept from the runtime (close-on-exec). */
+static int parse_fd(const char *arg, const char *opt, int *fd, berth_error_t *err)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (*end || end == arg || v < 0 || v > INT_MAX || fcntl((int)v, F_SETFD, FD_CLOEXEC) < 0)
+		return berth_error(err, EBADF, "%s `%s`: not an open fd", opt, arg);
+	*fd = (int)v;
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct shim_opts *o, char **exit_argv,
 		      berth_error_t *err)
 {
 	enum { OPT_BUNDLE = 256, OPT_STATE, OPT_RUNTIME, OPT_RROOT, OPT_LOG, OPT_LOGMAX, OPT_LOGFILES, OPT_RESTART,
-	       OPT_EXIT, OPT_EXITARG, OPT_EXITLOCK, OPT_NOSYNC, OPT_SYNC, OPT_FG, OPT_ATTACH_FIRST,
+	       OPT_EXIT, OPT_EXITARG, OPT_EXITLOCK, OPT_NOSYNC, OPT_SYNC, OPT_ATTACH_FD, OPT_FG, OPT_ATTACH_FIRST,
 	       OPT_RESTORE, OPT_TCP };
 	static const struct option longopts[] = {
 		{ "bundle", required_argument, NULL, OPT_BUNDLE },
@@ -117,6 +130,7 @@ static int parse_args(int argc, char **argv, struct shim_opts *o, char **exit_ar
 		{ "exit-command-lock", required_argument, NULL, OPT_EXITLOCK },
 		{ "no-sync-exit", no_argument, NULL, OPT_NOSYNC },
 		{ "sync-fd", required_argument, NULL, OPT_SYNC },
+		{ "attach-fd", required_argument, NULL, OPT_ATTACH_FD },
 		{ "foreground", no_argument, NULL, OPT_FG },
 		{ "attach-first", no_argument, NULL, OPT_ATTACH_FIRST },
 		{ "restore", required_argument, NULL, OPT_RESTORE },
@@ -185,12 +199,13 @@ static int parse_args(int argc, char **argv, struct shim_opts *o, char **exit_ar
 			o->no_sync_exit = true;
 			break;
 		case OPT_SYNC:
-			o->sync_fd = (int)strtol(optarg, &end, 10);
 			/* never handed on to the runtime: its EOF tells the caller we are done */
-			if (*end || end == optarg || o->sync_fd < 0 ||
-			    fcntl(o->sync_fd, F_SETFD, FD_CLOEXEC) < 0)
-				return berth_error(err, EBADF, "--sync-fd `%s`: not an open fd",
-						   optarg);
+			if (parse_fd(optarg, "--sync-fd", &o->sync_fd, err) < 0)
+				return -1;
+			break;
+		case OPT_ATTACH_FD:
+			if (parse_fd(optarg, "--attach-fd", &o->attach_fd, err) < 0)
+				return -1;
 			break;
 		case OPT_FG:
 			o->foreground = true;
@@ -357,7 +372,7 @@ static void run_exit_command(char **argv, const char *lock)
 
 int main(int argc, char **argv)
 {
-	struct shim_opts o = { .sync_fd = -1, .log_max_files = 1 };
+	struct shim_opts o = { .sync_fd = -1, .attach_fd = -1, .log_max_files = 1 };
 	char *exit_argv[MAX_EXIT_ARGS + 1] = { NULL };
 	berth_error_t err = NULL;
 	char pid[16];

@@ -27,6 +27,7 @@ struct shim_opts {
 	char **exit_command; /* argv run after the final exit, or NULL */
 	const char *exit_command_lock; /* run it only if this file outlives a flock on it */
 	int sync_fd;
+	int attach_fd; /* a connected attach client from the start, or -1 */
 	bool foreground;
 	bool no_sync_exit; /* the exit file is not fsync'd (the container is removed at exit) */
 	bool attach_first; /* start only once a client has attached (or after 30 s) */

@@ -36,6 +36,8 @@
 /* Output pipes this big let a busy container run ahead between our reads. */
 #define PIPE_SIZE (1024 * 1024)
 #define MAX_EXECS 64
+/* Idle this long, the shim unmaps its text (shim_trim_text()). */
+#define TRIM_IDLE_MS 100
 
 enum ev_kind { EV_LISTEN, EV_SIGNAL, EV_TIMER, EV_OUT, EV_ERR, EV_IN, EV_CLIENT };
 
@@ -87,7 +89,7 @@ struct shim {
 	struct client *clients;
 	int exec_seq, nexecs;
 	bool running, done;
-	bool trim; /* an exec session came or went: shim_trim_text() once idle */
+	bool trim; /* started, or an exec session came or went: shim_trim_text() once idle */
 	bool start_asked; /* --attach-first: a `start` request came (no attach needed) */
 	bool restoring;     /* the next spawn of the container is a restore (--restore) */
 	bool checkpointing; /* an exit of the container now is the end of a checkpoint */
@@ -1045,22 +1047,28 @@ static void client_readable(struct shim *s, struct client *c)
 	}
 }
 
+static bool add_client(struct shim *s, int fd)
+{
+	struct client *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		close(fd);
+		return false;
+	}
+	c->fd = fd;
+	c->ev = (struct ev){ EV_CLIENT, c };
+	c->next = s->clients;
+	s->clients = c;
+	ep_add(s, fd, EPOLLIN, &c->ev);
+	return true;
+}
+
 static void accept_clients(struct shim *s)
 {
 	for (;;) {
 		int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-		if (fd < 0)
+		if (fd < 0 || !add_client(s, fd))
 			return;
-		struct client *c = calloc(1, sizeof(*c));
-		if (c == NULL) {
-			close(fd);
-			return;
-		}
-		c->fd = fd;
-		c->ev = (struct ev){ EV_CLIENT, c };
-		c->next = s->clients;
-		s->clients = c;
-		ep_add(s, fd, EPOLLIN, &c->ev);
 	}
 }
 
@@ -1184,6 +1192,12 @@ static int setup(struct shim *s, berth_error_t *err)
 	ep_add(s, s->sigfd, EPOLLIN, &ev_sig);
 	ep_add(s, s->timer_fd, EPOLLIN, &ev_timer);
 	session_reset(&s->ctr);
+	/* the caller's end of a socket pair: a client that connected before we listened */
+	if (s->o->attach_fd >= 0) {
+		set_nonblock(s->o->attach_fd);
+		add_client(s, s->o->attach_fd);
+		s->o->attach_fd = -1;
+	}
 	return 0;
 }
 
@@ -1207,7 +1221,8 @@ static void sync_reply(struct shim_opts *o, const char *fmt, ...)
 	o->sync_fd = -1;
 }
 
-static void loop_once(struct shim *s, int timeout)
+/* One epoll_wait and its events; how many there were (0: timeout). */
+static int loop_once(struct shim *s, int timeout)
 {
 	struct epoll_event evs[16];
 	int n = epoll_wait(s->epfd, evs, 16, timeout);
@@ -1251,6 +1266,7 @@ static void loop_once(struct shim *s, int timeout)
 	sweep_clients(s);
 	sweep_sessions(s);
 	update_pauses(s);
+	return n;
 }
 
 /*
@@ -1318,19 +1334,23 @@ int shim_supervise(struct shim_opts *o, berth_error_t *err)
 		}
 	}
 
-	shim_trim_text();
+	/*
+	 * The text goes once the shim has been idle for TRIM_IDLE_MS: a
+	 * container that ends before is not made to fault it back in for its
+	 * exit and the runtime's delete.
+	 */
+	s.trim = true;
 	while (!s.done || s.clients) {
-		if (s.trim) {
-			shim_trim_text();
-			s.trim = false;
-		}
 		if (s.done) {
 			/* readers that do not read the final frames are not waited for */
 			struct epoll_event ev;
 			if (epoll_wait(s.epfd, &ev, 1, 1000) == 0)
 				break;
 		}
-		loop_once(&s, -1);
+		if (loop_once(&s, s.trim ? TRIM_IDLE_MS : -1) == 0 && s.trim) {
+			shim_trim_text();
+			s.trim = false;
+		}
 	}
 	unlink(state_path(&s, "attach"));
 	shim_log_close(&s.log);
