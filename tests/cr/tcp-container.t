@@ -3,12 +3,13 @@
 # namespace is given by path in config.json (it outlives the container): a
 # client on the host talks to the echo server in the container over a veth
 # pair (198.19.0.0/16), across checkpoint, removal and restore of the
-# container, on the same connection; what it sends meanwhile arrives.
+# container, on the same connection; what it sends meanwhile arrives.  Then
+# --leave-running: the container goes on serving it.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/bundle.sh"
 . "$(dirname "$0")/wait.sh"
 need_root
-plan 13
+plan 16
 
 T=$(tap_tmpdir)
 R=$T/root
@@ -71,3 +72,8 @@ is "$(ask 5 m4)" "pid 1 n 4: m4" "the connection goes on, the count too"
 is "$(locks)" 0 "the lock is gone"
 ok "one established connection to the server on the host side" \
 	test "$(ss -Htn state established "dport = :$port" | wc -l)" = 1
+
+ok "berth checkpoint --leave-running --tcp-established" \
+	B checkpoint --leave-running --tcp-established --image-path "$T/img2" $id
+is "$(ask 5 m5)" "pid 1 n 5: m5" "the container goes on serving the same connection"
+is "$(locks)" 0 "no lock left"
