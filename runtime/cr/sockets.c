@@ -200,15 +200,22 @@ int cr_usk_classify(struct cr_fdx_dump *x, pid_t pid, pid_t vpid, int fd, const 
 	s.type = intopt(sfd, SOL_SOCKET, SO_TYPE);
 	if (intopt(sfd, SOL_SOCKET, SO_ACCEPTCONN))
 		s.flags |= CR_USK_LISTEN;
-	/* Plain socketpair ends (no names on either side) are dump.c's CR_FILE_UNIX. */
+	/*
+	 * Plain socketpair ends (no names on either side) are dump.c's
+	 * CR_FILE_UNIX; an unnamed datagram socket connected to nobody (one
+	 * that sends with sendto) is ours, made again as it is.
+	 */
 	if (!has_name(s.namelen) && !(s.flags & CR_USK_LISTEN)) {
-		if (d.peer == 0)
+		if (d.peer == 0 && s.type != SOCK_DGRAM)
 			return 0;
+		if (d.peer == 0)
+			goto mine;
 		if (cr_unix_diag(pid, d.peer, &pd, err) < 0)
 			return berth_error_wrap(err, "process %d: fd %d (%s)", vpid, fd, link);
 		if (!pd.named)
 			return 0;
 	}
+mine:
 	snprintf(s.what, sizeof(s.what), "unix %s socket",
 		 s.type == SOCK_STREAM ? "stream" : s.type == SOCK_DGRAM ? "datagram" : "seqpacket");
 	if (s.flags & CR_USK_LISTEN) {

@@ -1,13 +1,15 @@
 #!/bin/bash
 # Unix sockets with names: a server listening on a path (mode 0640) and on
 # an abstract name, with its child connected through the listener and
-# talking to it.  After restore the child's connection goes on (its peer
-# still named), the socket file is back with its mode, and clients from
-# outside reach the restored server on both names.  A datagram socket
+# talking to it, and a bound datagram socket with three datagrams from the
+# child waiting in it.  After restore the child's connection goes on (its
+# peer still named), the socket file is back with its mode, clients from
+# outside reach the restored server on both names, and the datagrams are
+# there.  A datagram socket
 # connected to a socket outside the tree is a named error without
 # --ext-unix-sk and is connected to the same path again with it.
 . "$(dirname "$0")/lib.sh"
-plan 15
+plan 16
 
 mkdir "$T/d"
 "$PROGS/fdx" usk "$T/d" >"$T/out" &
@@ -28,10 +30,15 @@ wait_lines "$T/out" $((n + 5))
 line=$(tail -n 1 "$T/out")
 like "$line" "^child got: pid $pid conn [0-9]+: ping [0-9]+ peer $T/d/sock$" \
 	"the child's connection through the listener goes on, its peer named"
-ok "no ping lost or repeated across the restore" awk '{ if ($8 != NR) exit 1 }' "$T/out"
+ok "no ping lost or repeated across the restore" \
+	bash -c "grep '^child got' '$T/out' | awk '{ if (\$8 != NR) exit 1 }'"
 is "$(stat -c '%F %a' "$T/d/sock")" "socket 640" "the socket file is back, mode 0640"
 is "$("$PROGS/fdx" ask "$T/d/sock" two)" "pid $pid conn 3: two" "an outside client reaches the restored listener"
 is "$("$PROGS/fdx" ask "@berth-fdx-$pid" three)" "pid $pid conn 4: three" "and the abstract one"
+kill -USR1 $pid
+for ((i = 0; i < 500; i++)); do grep -q "dgram three" "$T/out" && break; sleep 0.02; done
+is "$(grep '^dgram' "$T/out" | tr '\n' ' ')" "dgram one dgram two dgram three " \
+	"the datagrams queued at the bound datagram socket, whole and in order"
 
 # A datagram socket connected to a receiver outside the tree.
 "$PROGS/fdx" dgram-recv "$T/d/log" >"$T/log" &

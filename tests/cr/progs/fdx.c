@@ -9,7 +9,9 @@
  *                          127.0.0.1:PORT+1 is connected to 127.0.0.1:PORT+2
  *   fdx usk DIR            listens on DIR/sock (mode 0640) and on the abstract name
  *                          @berth-fdx-PID, answers each line "pid P conn K: LINE"; its
- *                          child connects to DIR/sock and asks every 20 ms ("child got:
+ *                          child sends three datagrams to the server's datagram socket
+ *                          DIR/dgram (read and printed as "dgram X" on SIGUSR1), then
+ *                          connects to DIR/sock and asks every 20 ms ("child got:
  *                          ANSWER peer PEERNAME")
  *   fdx ask ADDR LINE      one connection to a unix listener (a path or @name), prints
  *                          the answer
@@ -27,6 +29,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -172,10 +175,21 @@ static int connect_to(const char *name, int type)
 	return fd;
 }
 
-static int usk_child(const char *path)
+static int usk_child(const char *dir)
 {
-	int fd = connect_to(path, SOCK_STREAM);
+	char path[256];
+	struct sockaddr_un a;
+	socklen_t alen;
+	int fd, dg = socket(AF_UNIX, SOCK_DGRAM, 0);
 
+	snprintf(path, sizeof(path), "%s/dgram", dir);
+	alen = unix_addr(path, &a);
+	if (dg < 0 || sendto(dg, "one", 3, 0, (struct sockaddr *)&a, alen) != 3 ||
+	    sendto(dg, "two", 3, 0, (struct sockaddr *)&a, alen) != 3 ||
+	    sendto(dg, "three", 5, 0, (struct sockaddr *)&a, alen) != 5)
+		return 1;
+	snprintf(path, sizeof(path), "%s/sock", dir);
+	fd = connect_to(path, SOCK_STREAM);
 	if (fd < 0)
 		return 1;
 	for (unsigned long n = 1;; n++) {
@@ -196,12 +210,26 @@ static int usk_child(const char *path)
 	}
 }
 
+static volatile sig_atomic_t usr1;
+
+static void on_usr1(int sig)
+{
+	usr1 = 1;
+}
+
 static int usk(const char *dir)
 {
 	char path[256], abs[64];
 	struct pollfd pf[64];
-	int n = 2, conns = 0;
+	struct sockaddr_un a;
+	socklen_t alen;
+	int n = 2, conns = 0, dg = socket(AF_UNIX, SOCK_DGRAM, 0);
 
+	signal(SIGUSR1, on_usr1);
+	snprintf(path, sizeof(path), "%s/dgram", dir);
+	alen = unix_addr(path, &a);
+	if (dg < 0 || bind(dg, (struct sockaddr *)&a, alen) < 0)
+		return 1;
 	snprintf(path, sizeof(path), "%s/sock", dir);
 	snprintf(abs, sizeof(abs), "@berth-fdx-%d", getpid());
 	unlink(path);
@@ -210,11 +238,21 @@ static int usk(const char *dir)
 	if (pf[0].fd < 0 || pf[1].fd < 0 || chmod(path, 0640) < 0)
 		return 1;
 	if (fork() == 0)
-		return usk_child(path);
+		return usk_child(dir);
 	for (int i = 0; i < 64; i++)
 		pf[i].events = POLLIN;
 	for (;;) {
-		if (poll(pf, n, -1) < 0)
+		if (usr1) {
+			char buf[64];
+			ssize_t r;
+
+			usr1 = 0;
+			while ((r = recv(dg, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0) {
+				buf[r] = 0;
+				printf("dgram %s\n", buf);
+			}
+		}
+		if (poll(pf, n, 100) <= 0)
 			continue;
 		for (int i = 0; i < n; i++) {
 			char buf[256], out[320];
