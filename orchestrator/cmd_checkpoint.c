@@ -271,7 +271,7 @@ static int import_image(struct storage_store *st, json_t *rec, struct storage_im
 	if (strcmp(name, STORAGE_DEFAULT_IMAGE) == 0
 		    ? storage_image_resolve(st, name, NULL, img, err) < 0
 		    : storage_image_lookup(st, name, img, err) < 0)
-		return berth_error_wrap(err, "image `%s`", name);
+		return engine_wrap_once(err, "image `%s`", name);
 	if (strcmp(storage_image_id(*img), id) != 0)
 		return berth_error(err, ENOENT,
 				   "image `%s`: the store holds %.19s, the checkpoint was taken from %.19s",

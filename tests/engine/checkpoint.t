@@ -7,7 +7,7 @@
 # a restart policy runs it from scratch; bad input leaves nothing behind.
 . "$(dirname "$0")/../lib/tap.sh"
 need_root
-plan 73
+plan 75
 
 T=$(tap_tmpdir)
 BR=bt-eng-ck$$
@@ -223,5 +223,10 @@ pages=$(ls "$T"/cor/pages-*.img | head -1)
 printf XXXX | dd of="$pages" bs=1 seek=100 conv=notrunc 2>/dev/null
 tar cf "$T/cor.tar" -C "$T/cor" .
 err "import \`$T/cor.tar\`: image file \`pages-[0-9]+.img\`: .*checksum" restore --import "$T/cor.tar" --name bt-ck-cor
+mkdir "$T/noimg" && tar xf "$T/ck.tar" -C "$T/noimg"
+jq '.image = "127.0.0.1:9/bt-ck-noimage:1" | .image_id = "sha256:'"$(printf '0%.0s' $(seq 64))"'"' \
+	"$T/noimg/berthctl.json" >"$T/rec" && mv "$T/rec" "$T/noimg/berthctl.json"
+tar cf "$T/noimg.tar" -C "$T/noimg" .
+err "import \`$T/noimg.tar\`: image \`127.0.0.1:9/bt-ck-noimage:1\`: not in the" restore --import "$T/noimg.tar" --name bt-ck-noimg
 B rm -f "$sid" >/dev/null
 nothing_left "bad input"
