@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * berthctl checkpoint [-R] [-e FILE.tar] [--tcp-established] [--keep] NAME|ID
+ * berthctl checkpoint [-R] [-e FILE.tar] [--tcp-established] [--file-locks] [--keep] NAME|ID
  * berthctl restore [-i FILE.tar] [-n NAME] [--tcp-established] [--keep] [NAME|ID]
  *
  * The checkpoint is taken here, through libberth (runtime/checkpoint.h and
@@ -137,6 +137,7 @@ int engine_cmd_checkpoint(struct berthctl_opts *o, int argc, char **argv)
 		{ "leave-running", no_argument, NULL, 'R' },
 		{ "export", required_argument, NULL, 'e' },
 		{ "tcp-established", no_argument, NULL, 't' },
+		{ "file-locks", no_argument, NULL, 'f' },
 		{ "keep", no_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -163,6 +164,9 @@ int engine_cmd_checkpoint(struct berthctl_opts *o, int argc, char **argv)
 			break;
 		case 't':
 			co.tcp_established = true;
+			break;
+		case 'f':
+			co.file_locks = true;
 			break;
 		case 'k':
 			keep = true;
