@@ -529,7 +529,6 @@ int engine_cmd_restore(struct berthctl_opts *o, int argc, char **argv)
 		return fail(&err);
 	dir = ckpt_path(c, NULL);
 	meta = ckpt_path(c, CKPT_META);
-	exitf = NULL;
 	if (dir == NULL || meta == NULL || asprintf(&exitf, "%s/exit", c->p.state) < 0)
 		return BERTHCTL_EXIT_ENGINE;
 	engine_ctr_state(c, &st);
