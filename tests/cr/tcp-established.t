@@ -35,6 +35,12 @@ dump() {
 	local out
 	out=$("$CRTOOL" dump "$@" 2>&1 >/dev/null) || { diag "$out"; return 1; }
 }
+# restore ARGS — crtool restore, prints the pid; its error shown when it fails
+restore() {
+	local out
+	out=$("$CRTOOL" restore "$@" 2>"$T/restore.err") || diag "$(cat "$T/restore.err")"
+	echo "$out"
+}
 # gone PID — PID (our child) was killed: a zombie or no more (up to 5 s)
 gone() {
 	local i st
@@ -79,7 +85,7 @@ is "$(ss -Htn state established "sport = :$port" | wc -l)" 0 "no socket on the s
 # Sent while the server is checkpointed: dropped by the lock, sent again later.
 ok "the client writes while the server is checkpointed" bash -c "echo m6 >&5"
 sleep 0.5
-is "$("$CRTOOL" restore "$T/img" --tcp-established 2>/dev/null)" "$pid" "restored with its pid"
+is "$(restore "$T/img" --tcp-established)" "$pid" "restored with its pid"
 is "$(locks)" 0 "the lock is gone"
 # head -c reads no further than asked: the answers stay for read.
 is "$(timeout 30 head -c 750000 <&5 | md5sum)" "$(seq -f 'block %08.0f' 1 50000 | md5sum)" \
@@ -121,7 +127,7 @@ like "$("$CRTOOL" restore "$T/img6" 2>&1)" \
 	"socket:\\[[0-9]+\\]\`: the image holds an established TCP connection: restore it with --tcp-established" \
 	"restore without --tcp-established: named error"
 fails "nothing was restored" kill -0 $pid6 2>/dev/null
-is "$("$CRTOOL" restore "$T/img6" --tcp-established 2>/dev/null)" "$pid6" "restored with the flag"
+is "$(restore "$T/img6" --tcp-established)" "$pid6" "restored with the flag"
 got=$(read -t 20 -r l <&7 && echo "$l")
 is "$got|$(ask 7 v3)" "pid $pid6 n 2: v2|pid $pid6 n 3: v3" \
 	"what was sent while checkpointed arrives, the connection goes on"
@@ -151,7 +157,7 @@ ok "checkpoint it" dump $pidm "$T/imgm" --tcp-established
 kill -9 $pidm 2>/dev/null
 wait $pidm 2>/dev/null
 echo w2 >&8
-is "$("$CRTOOL" restore "$T/imgm" --tcp-established 2>/dev/null)" "$pidm" "restored"
+is "$(restore "$T/imgm" --tcp-established)" "$pidm" "restored"
 got=$(read -t 20 -r l <&8 && echo "$l")
 is "$got|$(ask 8 w3)" "pid $pidm n 2: w2|pid $pidm n 3: w3" \
 	"the v4-mapped connection goes on"
