@@ -16,7 +16,7 @@ portm=$((port + 2))
 unlock_ports() {
 	local t
 	for t in $(nft list tables 2>/dev/null | awk '$3 ~ /^berth_tcp_/ {print $3}'); do
-		nft list table inet "$t" 2>/dev/null | grep -Eq "dport ($port|$port6|$portm) " &&
+		nft list table inet "$t" 2>/dev/null | grep -Eq "(s|d)port ($port|$port6|$portm) " &&
 			nft delete table inet "$t"
 	done
 }
