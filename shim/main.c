@@ -240,9 +240,17 @@ static int parse_args(int argc, char **argv, struct shim_opts *o, char **exit_ar
 	return 0;
 }
 
-/* Absolute paths: the shim moves to / once detached. */
+/*
+ * Absolute paths: the shim moves to / once detached.  One that is absolute
+ * already stays as it is (no realpath: a readlink per component).
+ */
 static int absolutize(const char **path, const char *what, bool must_exist, berth_error_t *err)
 {
+	if ((*path)[0] == '/') {
+		if (must_exist && access(*path, F_OK) < 0)
+			return berth_error_errno(err, errno, "%s `%s`", what, *path);
+		return 0;
+	}
 	char *abs = realpath(*path, NULL);
 
 	if (abs == NULL) {
