@@ -30,8 +30,8 @@ counts() { sed -n 's/^.* stdout F n=\([0-9]*\)\r\{0,1\}$/\1/p' "$(logf "$1")"; }
 last_count() { counts "$1" | tail -1; }
 # every number is the one before plus 1, from 1 on
 consecutive() { counts "$1" | awk 'NR != $1 { bad = 1 } END { exit bad || NR == 0 }'; }
-wait_count_above() { # ID N: the log shows a number above N (5 s at most)
-	for _ in $(seq 100); do [ "$(last_count "$1")" -gt "$2" ] 2>/dev/null && return 0; sleep 0.05; done
+wait_count_above() { # ID N: the log shows a number above N (20 s at most)
+	for _ in $(seq 400); do [ "$(last_count "$1")" -gt "$2" ] 2>/dev/null && return 0; sleep 0.05; done
 	return 1
 }
 IDS=""
@@ -117,7 +117,7 @@ first=$(counts "$nid" | head -1)
 ok "its count starts after the exported one ($first > $before)" test "$first" -gt "$before"
 is "$(B exec bt-ck-b$$ cat /marker)" made "the imported container has the rootfs changes"
 n=$(last_count "$nid")
-timeout 1 "$BUILD/bin/berthctl" --root "$T/root" --runroot "$T/run" attach --no-stdin bt-ck-b$$ >"$T/attach.out" 2>/dev/null
+timeout 3 "$BUILD/bin/berthctl" --root "$T/root" --runroot "$T/run" attach --no-stdin bt-ck-b$$ >"$T/attach.out" 2>/dev/null
 a=$(sed -n 's/^n=//p' "$T/attach.out" | head -1)
 ok "attach to the imported container follows its output (n=$a after n=$n)" test "${a:-0}" -gt "$n"
 spid=$(shim_pid "$nid")
@@ -165,7 +165,7 @@ n=$(last_count "$hid")
 lines=$(counts "$hid" | wc -l)
 B restore "$hid" >/dev/null
 is $? 0 "a kept checkpoint restores the container again after it was killed"
-for _ in $(seq 100); do [ "$(counts "$hid" | wc -l)" -gt "$lines" ] && break; sleep 0.05; done
+for _ in $(seq 400); do [ "$(counts "$hid" | wc -l)" -gt "$lines" ] && break; sleep 0.05; done
 again=$(counts "$hid" | sed -n "$((lines + 1))p")
 ok "... and it counts on from the checkpoint ($again after $n)" test "${again:-0}" -gt 1 -a "${again:-0}" -le "$n"
 B rm -f "$id" "$hid" >/dev/null
@@ -192,7 +192,7 @@ B checkpoint "$rid" >/dev/null && B restore "$rid" >/dev/null
 n=$(last_count "$rid")
 wait_count_above "$rid" "$n"
 B kill "$rid" >/dev/null
-for _ in $(seq 100); do [ "$(counts "$rid" | grep -c '^1$')" -ge 2 ] && break; sleep 0.05; done
+for _ in $(seq 400); do [ "$(counts "$rid" | grep -c '^1$')" -ge 2 ] && break; sleep 0.05; done
 is "$(counts "$rid" | grep -c '^1$')" 2 "--restart always: after the restored run it starts again from 1"
 B rm -f "$rid" >/dev/null
 
