@@ -865,10 +865,28 @@ static int write_path(struct cr_img *img, uint32_t tag, const char *s, berth_err
 	return cr_img_write(img, CR_REC_PATH, &h, sizeof(h), s, strlen(s) + 1, err);
 }
 
+/* The thread's name (comm, at most 15 bytes), as ps and /proc/PID/comm show it. */
+static int thread_name(pid_t pid, pid_t tid, char name[16], berth_error_t *err)
+{
+	char path[64];
+	ssize_t n;
+	cleanup_close int fd = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", pid, tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || (n = read(fd, name, 15)) < 0)
+		return berth_error_errno(err, errno, "thread %d: name", tid);
+	while (n > 0 && name[n - 1] == '\n')
+		n--;
+	name[n] = '\0';
+	return 0;
+}
+
 static int dump_threads(struct dproc *p, struct cr_img *img, berth_error_t *err)
 {
 	for (int i = 0; i < p->nthreads; i++) {
 		struct cr_thread *t = &p->threads[i];
+		char name[16];
 		struct cr_r_thread r;
 		struct cr_rseq_conf rs;
 		struct ptrace_peeksiginfo_args pa = { 0, 0, 1 };
@@ -908,7 +926,8 @@ static int dump_threads(struct dproc *p, struct cr_img *img, berth_error_t *err)
 			r.ss_flags = (uint32_t)ss[1];
 			r.ss_size = ss[2];
 		}
-		if (cr_img_write(img, CR_REC_THREAD, &r, sizeof(r), NULL, 0, err) < 0)
+		if (thread_name(p->pid, t->tid, name, err) < 0 ||
+		    cr_img_write(img, CR_REC_THREAD, &r, sizeof(r), name, strlen(name) + 1, err) < 0)
 			return -1;
 		if (ptrace(PTRACE_GETREGSET, t->tid, NT_X86_XSTATE, &iov) < 0)
 			return berth_error_errno(err, errno, "thread %d: fpu state", t->tid);

@@ -73,6 +73,7 @@
 
 struct rthread {
 	struct cr_r_thread r;
+	char name[16]; /* comm; empty in images that predate it */
 	unsigned char *xstate;
 	size_t xlen;
 	struct cr_thread ctl;
@@ -289,6 +290,12 @@ static int core_record(struct rproc *rp, const struct cr_rec_header *h, void *p,
 		struct rthread *t = GROW(rp->threads, rp->nthreads, err, "threads");
 
 		memcpy(&t->r, p, sizeof(t->r));
+		if (h->len > sizeof(t->r)) {
+			size_t n = h->len - sizeof(t->r);
+
+			memcpy(t->name, (char *)p + sizeof(t->r), n < 15 ? n : 15);
+			t->name[15] = '\0';
+		}
 		break;
 	}
 	case CR_REC_XSTATE: {
@@ -1626,6 +1633,9 @@ static int restore_thread(struct rctx *c, struct rproc *rp, struct rthread *t, b
 
 	if (ptrace(PTRACE_SETSIGMASK, t->ctl.tid, 8, &all) < 0)
 		return berth_error_errno(err, errno, "thread %u: signal mask", t->r.tid);
+	if (t->name[0] && (put(c, rp->pid, D_ARGS, t->name, sizeof(t->name), err) < 0 ||
+			   RSYS(c, t, SYS_prctl, PR_SET_NAME, c->tramp + D_ARGS) < 0))
+		return berth_error_wrap(err, "thread %u: name", t->r.tid);
 	if (RSYS(c, t, SYS_set_tid_address, t->r.tid_address) < 0)
 		return -1;
 	if (t->r.robust_head && RSYS(c, t, SYS_set_robust_list, t->r.robust_head,

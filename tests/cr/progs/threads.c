@@ -2,7 +2,8 @@
 /*
  * Three worker threads count in memory; the main thread prints
  * "pid P tids A B C counts X Y Z" every 10 ms.  After a restore the thread
- * ids stay and every count goes on from where it was.
+ * ids stay and every count goes on from where it was.  Worker i is named
+ * "bt-worker-i", so its name can be checked after a restore too.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -18,7 +19,10 @@ static void *worker(void *arg)
 {
 	long i = (long)arg;
 	struct timespec ts = { 0, 1000 * 1000 };
+	char name[16];
 
+	snprintf(name, sizeof(name), "bt-worker-%ld", i);
+	pthread_setname_np(pthread_self(), name);
 	tids[i] = gettid();
 	for (;;) {
 		counts[i]++;
