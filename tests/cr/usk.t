@@ -9,7 +9,7 @@
 # connected to a socket outside the tree is a named error without
 # --ext-unix-sk and is connected to the same path again with it.
 . "$(dirname "$0")/lib.sh"
-plan 16
+plan 20
 
 mkdir "$T/d"
 "$PROGS/fdx" usk "$T/d" >"$T/out" &
@@ -34,7 +34,7 @@ ok "no ping lost or repeated across the restore" \
 	bash -c "grep '^child got' '$T/out' | awk '{ if (\$8 != NR) exit 1 }'"
 is "$(stat -c '%F %a' "$T/d/sock")" "socket 640" "the socket file is back, mode 0640"
 is "$("$PROGS/fdx" ask "$T/d/sock" two)" "pid $pid conn 3: two" "an outside client reaches the restored listener"
-is "$("$PROGS/fdx" ask "@berth-fdx-$pid" three)" "pid $pid conn 4: three" "and the abstract one"
+is "$("$PROGS/fdx" ask "@berth-fdx:$T/d" three)" "pid $pid conn 4: three" "and the abstract one"
 kill -USR1 $pid
 for ((i = 0; i < 500; i++)); do grep -q "dgram three" "$T/out" && break; sleep 0.02; done
 is "$(grep '^dgram' "$T/out" | tr '\n' ' ')" "dgram one dgram two dgram three " \
@@ -63,3 +63,17 @@ track $send
 wait_lines "$T/log" $((last + 4))
 ok "the receiver gets the restored sender's datagrams again" \
 	awk -v p=$send -v l=$last '$2 == p && $4 > l { f = 1 } END { exit !f }' "$T/log"
+
+# The child alone: its stream connection goes to a listener outside the tree.
+# With --ext-unix-sk it is connected to the listener's path again at restore
+# (a new connection: the server counts one more).
+like "$("$CRTOOL" dump $child "$T/img4" 2>&1)" \
+	"^crtool: checkpoint process $child: process $child: fd [0-9]+ \\(socket:\\[[0-9]+\\], unix stream socket connected to \`$T/d/sock\`\\): unsupported resource: its peer is outside the checkpointed tree \\(see --ext-unix-sk\\)$" \
+	"a connection to an outside listener without --ext-unix-sk: named error"
+ok "checkpoint the child alone with --ext-unix-sk" crdump $child "$T/img4" --ext-unix-sk
+reap $child
+is "$("$CRTOOL" restore "$T/img4" 2>/dev/null)" "$child" "child restored"
+n=$(wc -l <"$T/out")
+wait_lines "$T/out" $((n + 3))
+like "$(tail -n 1 "$T/out")" "^child got: pid $pid conn 5: ping [0-9]+ peer $T/d/sock$" \
+	"the restored child talks to the server again on a new connection"

@@ -8,7 +8,7 @@
  *                          answers "pid P n N: MSG"; a third socket bound to
  *                          127.0.0.1:PORT+1 is connected to 127.0.0.1:PORT+2
  *   fdx usk DIR            listens on DIR/sock (mode 0640) and on the abstract name
- *                          @berth-fdx-PID, answers each line "pid P conn K: LINE"; its
+ *                          @berth-fdx:DIR, answers each line "pid P conn K: LINE"; its
  *                          child sends three datagrams to the server's datagram socket
  *                          DIR/dgram (read and printed as "dgram X" on SIGUSR1), then
  *                          connects to DIR/sock and asks every 20 ms ("child got:
@@ -219,26 +219,31 @@ static void on_usr1(int sig)
 
 static int usk(const char *dir)
 {
-	char path[256], abs[64];
+	char path[256], abs[300];
 	struct pollfd pf[64];
 	struct sockaddr_un a;
 	socklen_t alen;
 	int n = 2, conns = 0, dg = socket(AF_UNIX, SOCK_DGRAM, 0);
 
 	signal(SIGUSR1, on_usr1);
+	signal(SIGCHLD, SIG_IGN); /* a child checkpointed alone is reaped at once */
 	snprintf(path, sizeof(path), "%s/dgram", dir);
 	alen = unix_addr(path, &a);
 	if (dg < 0 || bind(dg, (struct sockaddr *)&a, alen) < 0)
 		return 1;
 	snprintf(path, sizeof(path), "%s/sock", dir);
-	snprintf(abs, sizeof(abs), "@berth-fdx-%d", getpid());
+	snprintf(abs, sizeof(abs), "@berth-fdx:%s", dir);
 	unlink(path);
 	pf[0].fd = listen_on(path);
 	pf[1].fd = listen_on(abs);
 	if (pf[0].fd < 0 || pf[1].fd < 0 || chmod(path, 0640) < 0)
 		return 1;
-	if (fork() == 0)
+	if (fork() == 0) {
+		close(pf[0].fd);
+		close(pf[1].fd);
+		close(dg);
 		return usk_child(dir);
+	}
 	for (int i = 0; i < 64; i++)
 		pf[i].events = POLLIN;
 	for (;;) {
