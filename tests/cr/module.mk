@@ -16,6 +16,11 @@ $(O)/tests/cr/progs/holder-static: tests/cr/progs/holder.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -static -o $@ $<
 CR_PROGS += $(O)/tests/cr/progs/holder-static
+# File locks held in a container (tests/cr/locks-container.t).
+$(O)/tests/cr/progs/fdx-static: tests/cr/progs/fdx.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -static -o $@ $<
+CR_PROGS += $(O)/tests/cr/progs/fdx-static
 # The counter and the TCP server as a container's init in tests/cr/restore*.t.
 $(O)/tests/cr/progs/counter-static: tests/cr/progs/counter.c
 	@mkdir -p $(dir $@)
