@@ -52,6 +52,7 @@ int main(void)
 	close(sp[1]);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_usr1;
+	sa.sa_flags = SA_RESTART; /* a write blocked on a full socket must not fail with EINTR */
 	sigaction(SIGUSR1, &sa, NULL);
 	for (unsigned long n = 1;; n++) {
 		char line[32];
