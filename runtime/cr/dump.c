@@ -64,6 +64,8 @@ struct dproc {
 	unsigned long scratch;     /* on the leader's stack, below the red zone */
 	unsigned char saved[256];  /* what was at scratch */
 	bool scratch_used;
+	bool zombie;     /* exited, not waited for: nothing seized, nthreads 0 */
+	uint32_t status; /* a zombie's wait status */
 };
 
 struct dfile {
@@ -132,6 +134,50 @@ static bool has_thread(const struct dproc *p, pid_t tid)
 	return false;
 }
 
+static int stat_fields(pid_t pid, unsigned long long *f, int nf, berth_error_t *err);
+
+/*
+ * Whether p has exited and waits for its parent (state Z): a zombie cannot
+ * be seized, it is recorded with its wait status instead (stat field 52).
+ * Its children, if it had any, have gone to another parent already.
+ */
+static int check_zombie(struct dproc *p, berth_error_t *err)
+{
+	char path[64], *s;
+	cleanup_free char *buf = NULL;
+	size_t len;
+	unsigned long long f[53];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", p->pid);
+	if (berth_read_file(path, &buf, &len, err) < 0)
+		return berth_error_wrap(err, "process %d", p->pid);
+	s = strrchr(buf, ')');
+	if (s == NULL || s[1] != ' ')
+		return berth_error(err, EINVAL, "process %d: bad stat", p->pid);
+	if (s[2] != 'Z')
+		return 0;
+	/* A leader gone before its other threads is not waited for yet: not a zombie here. */
+	snprintf(path, sizeof(path), "/proc/%d/task", p->pid);
+	{
+		cleanup_closedir DIR *d = opendir(path);
+		struct dirent *e;
+		int n = 0;
+
+		while (d && (e = readdir(d)) != NULL)
+			n += e->d_name[0] != '.';
+		if (n > 1)
+			return 0;
+	}
+	if (stat_fields(p->pid, f, 53, err) < 0)
+		return -1;
+	p->zombie = true;
+	p->status = (uint32_t)f[52] & 0xff7f; /* the core dump bit is not given back */
+	free(p->threads);
+	p->threads = NULL;
+	p->nthreads = 0;
+	return 0;
+}
+
 /* Seize the threads of p not seized yet; *changed when there were some. */
 static int seize_threads(struct dproc *p, bool frozen, bool *changed, berth_error_t *err)
 {
@@ -139,6 +185,10 @@ static int seize_threads(struct dproc *p, bool frozen, bool *changed, berth_erro
 	cleanup_closedir DIR *d = NULL;
 	struct dirent *e;
 
+	if (p->zombie)
+		return 0;
+	if (p->nthreads == 0 && (check_zombie(p, err) < 0 || p->zombie))
+		return p->zombie ? 0 : -1;
 	snprintf(path, sizeof(path), "/proc/%d/task", p->pid);
 	d = opendir(path);
 	if (d == NULL)
@@ -152,6 +202,19 @@ static int seize_threads(struct dproc *p, bool frozen, bool *changed, berth_erro
 		p->nthreads = 1;
 		if ((frozen ? cr_seize_start(&p->threads[0], SEIZE_OPTS, err)
 			    : cr_seize(&p->threads[0], SEIZE_OPTS, err)) < 0) {
+			berth_error_t e2 = NULL;
+
+			/*
+			 * It may have exited since it was looked at, or while it
+			 * was being stopped (its exit was then taken by our wait,
+			 * which hands it back to its parent as a zombie).
+			 */
+			if (err && *err && ((*err)->errnum == EPERM || (*err)->errnum == ESRCH) &&
+			    check_zombie(p, &e2) == 0 && p->zombie) {
+				berth_error_release(err);
+				return 0;
+			}
+			berth_error_release(&e2);
 			if (err && *err && (*err)->errnum == EPERM)
 				return berth_error(err, EPERM,
 						   "process %d: unsupported resource: it is being "
@@ -224,6 +287,8 @@ static int freeze_tree(struct dctx *c, pid_t root, const struct cr_dump_opts *o,
 		for (int i = 0; i < c->nprocs; i++) {
 			if (seize_threads(&c->procs[i], frozen, &changed, err) < 0)
 				return -1;
+			if (i == 0 && c->procs[0].zombie)
+				return berth_error(err, ESRCH, "process %d has exited (a zombie)", root);
 			if (collect_children(c, &c->procs[i], &changed, err) < 0)
 				return -1;
 		}
@@ -1252,7 +1317,8 @@ static int write_pstree(struct dctx *c, berth_error_t *err)
 	for (int i = 0; i < c->nprocs; i++) {
 		struct dproc *p = &c->procs[i];
 		struct cr_r_process r = { p->vpid, 0, p->pgid, p->sid, p->nthreads, 0 };
-		uint32_t tids[p->nthreads];
+		uint32_t tids[p->nthreads + 2];
+		size_t n = p->nthreads;
 		struct dproc *parent = NULL;
 		char v[64];
 
@@ -1262,7 +1328,15 @@ static int write_pstree(struct dctx *c, berth_error_t *err)
 		r.ppid = parent ? (uint32_t)parent->vpid : 0;
 		for (int t = 0; t < p->nthreads; t++)
 			tids[t] = p->threads[t].vtid;
-		if (cr_img_write(&img, CR_REC_PROCESS, &r, sizeof(r), tids, sizeof(tids), err) < 0)
+		if (p->zombie) {
+			r.nthreads = 1;
+			r.flags = CR_PROC_ZOMBIE;
+			tids[0] = p->vpid;
+			tids[1] = p->status;
+			n = 2;
+		}
+		if (cr_img_write(&img, CR_REC_PROCESS, &r, sizeof(r), tids, n * sizeof(tids[0]),
+				 err) < 0)
 			goto out;
 	}
 	ret = cr_img_finish(&img, err);
@@ -1315,7 +1389,7 @@ static int dump_all(struct dctx *c, berth_error_t *err)
 	if (cr_img_create(&c->filesimg, c->dirfd, "files.img", CR_KIND_FILES, err) < 0)
 		return -1;
 	for (int i = 0; i < c->nprocs; i++)
-		if (dump_proc(c, &c->procs[i], err) < 0)
+		if (!c->procs[i].zombie && dump_proc(c, &c->procs[i], err) < 0)
 			return -1;
 	for (int i = 0; i < c->nfiles; i++) {
 		bool found = c->files[i].peer == 0;

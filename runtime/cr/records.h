@@ -21,10 +21,17 @@ struct cr_r_inventory {
 	uint64_t time_ns;
 };
 
-struct cr_r_process { /* + uint32_t tids[nthreads] */
+/*
+ * flags: CR_PROC_ZOMBIE: the process had exited and its parent had not
+ * waited for it; it has no core or pages files, nthreads is 1 (its pid)
+ * and a uint32_t wait status (as waitpid() gives it, without the core dump
+ * bit) follows the thread list.  Older images have 0 here.
+ */
+#define CR_PROC_ZOMBIE 1u
+struct cr_r_process { /* + uint32_t tids[nthreads] (+ uint32_t status for a zombie) */
 	uint32_t pid, ppid, pgid, sid;
 	uint32_t nthreads;
-	uint32_t pad;
+	uint32_t flags; /* CR_PROC_*; was padding (0) */
 };
 
 struct cr_r_task {

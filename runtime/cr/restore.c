@@ -114,6 +114,8 @@ struct rproc {
 	struct cr_r_fd *fds;
 	int nfds;
 	pid_t pid; /* in our namespace, once created */
+	bool zombie;     /* CR_PROC_ZOMBIE: created, then made to exit with status */
+	uint32_t status;
 };
 
 struct rfile {
@@ -243,6 +245,30 @@ static int read_pstree(struct rctx *c, berth_error_t *err)
 		    h.len < sizeof(rp->pr) + rp->pr.nthreads * 4) {
 			ret = berth_error(err, EBADMSG, "pstree.img: bad thread list");
 			goto out;
+		}
+		if (rp->pr.flags & ~CR_PROC_ZOMBIE) {
+			ret = berth_error(err, EBADMSG, "pstree.img: process %u: unknown flags %#x",
+					  rp->pr.pid, rp->pr.flags);
+			goto out;
+		}
+		if (rp->pr.flags & CR_PROC_ZOMBIE) {
+			uint32_t st;
+
+			if (rp->pr.nthreads != 1 || h.len < sizeof(rp->pr) + 8) {
+				ret = berth_error(err, EBADMSG,
+						  "pstree.img: process %u: bad zombie record",
+						  rp->pr.pid);
+				goto out;
+			}
+			memcpy(&st, (char *)p + sizeof(rp->pr) + 4, 4);
+			if (!WIFEXITED(st) && !WIFSIGNALED(st)) {
+				ret = berth_error(err, EBADMSG,
+						  "pstree.img: process %u: bad exit status %#x",
+						  rp->pr.pid, st);
+				goto out;
+			}
+			rp->zombie = true;
+			rp->status = st;
 		}
 		rp->tids = malloc(rp->pr.nthreads * 4);
 		if (rp->tids == NULL)
@@ -1192,6 +1218,9 @@ static int create_proc(struct rctx *c, struct rproc *rp, berth_error_t *err)
 	if (parent == NULL && rp != &c->procs[0])
 		return berth_error(err, EBADMSG, "process %u: parent %u not in the image",
 				   rp->pr.pid, rp->pr.ppid);
+	if ((parent && parent->zombie) || (parent == NULL && rp->zombie))
+		return berth_error(err, EBADMSG, "process %u: bad tree: %s is a zombie", rp->pr.pid,
+				   parent ? "its parent" : "the root");
 	if (parent == NULL) {
 		if (c->o->root_pid) {
 			if (adopt_root(c, rp, err) < 0)
@@ -1793,6 +1822,82 @@ static int last_cap(void)
 	return v > 0 && v < 64 ? v : 40;
 }
 
+/*
+ * A zombie: the process, made in its parent with its pid and groups like
+ * any other, exits now with its saved status.  We are its tracer and wait
+ * for it first; the kernel then hands it to its parent as a zombie, which
+ * the parent waits for when it runs again.  A killing signal is raised
+ * with its default action and no core dump (the process is made
+ * undumpable).  The parent must not ignore SIGCHLD meanwhile (the child
+ * would be reaped at once): its saved actions are set later; the SIGCHLD
+ * it is sent is dropped, as the original one was taken before the
+ * checkpoint.
+ */
+static int make_zombie(struct rctx *c, struct rproc *rp, struct rproc *parent,
+		       berth_error_t *err)
+{
+	struct rthread *t = &rp->threads[0];
+	struct user_regs_struct r;
+	uint64_t act[4] = { 0 }, set;
+	struct timespec zero = { 0, 0 };
+	int sig = WIFSIGNALED(rp->status) ? WTERMSIG(rp->status) : 0, st = 0;
+	long ret;
+
+	if (put(c, parent->pid, D_ARGS, act, sizeof(act), err) < 0 ||
+	    RSYS(c, &parent->threads[0], SYS_rt_sigaction, SIGCHLD, c->tramp + D_ARGS, 0, 8) < 0)
+		return berth_error_wrap(err, "process %u: zombie %u", parent->pr.pid, rp->pr.pid);
+	if (sig) {
+		if (sig < 1 || sig > 64 || sig == SIGKILL || sig == SIGSTOP) {
+			if (sig != SIGKILL)
+				return berth_error(err, EBADMSG, "process %u: bad signal %d",
+						   rp->pr.pid, sig);
+		} else {
+			set = 1ULL << (sig - 1);
+			if (put(c, rp->pid, D_ARGS, act, sizeof(act), err) < 0 ||
+			    put(c, rp->pid, D_ARGS + 64, &set, sizeof(set), err) < 0 ||
+			    RSYS(c, t, SYS_prctl, PR_SET_DUMPABLE, 0) < 0 ||
+			    RSYS(c, t, SYS_rt_sigaction, sig, c->tramp + D_ARGS, 0, 8) < 0 ||
+			    RSYS(c, t, SYS_rt_sigprocmask, SIG_UNBLOCK, c->tramp + D_ARGS + 64, 0,
+				 8) < 0)
+				return berth_error_wrap(err, "process %u: zombie", rp->pr.pid);
+		}
+	}
+	/* The last call: exit_group(code) or tgkill(self, sig); it does not come back. */
+	r = t->ctl.regs;
+	r.rip = t->ctl.syscall_ip;
+	r.orig_rax = (unsigned long)-1;
+	r.rax = sig ? SYS_tgkill : SYS_exit_group;
+	r.rdi = sig ? rp->pr.pid : (unsigned long)WEXITSTATUS(rp->status);
+	r.rsi = rp->pr.pid;
+	r.rdx = sig;
+	if (cr_set_regs(t->ctl.tid, &r, err) < 0)
+		return -1;
+	for (int i = 0, deliver = 0; i < 1000; i++) {
+		if (ptrace(PTRACE_CONT, t->ctl.tid, 0, deliver) < 0)
+			return berth_error_errno(err, errno, "process %u: zombie", rp->pr.pid);
+		while (waitpid(t->ctl.tid, &st, __WALL) < 0)
+			if (errno != EINTR)
+				return berth_error_errno(err, errno, "process %u: zombie",
+							 rp->pr.pid);
+		if (WIFEXITED(st) || WIFSIGNALED(st))
+			break;
+		/* Our signal is let through; others (and event stops) are not. */
+		deliver = (st >> 16) == 0 && sig && WSTOPSIG(st) == sig ? sig : 0;
+	}
+	t->ctl.seized = false;
+	if ((uint32_t)(st & 0xff7f) != rp->status)
+		return berth_error(err, EIO, "process %u: zombie: status %#x, not %#x", rp->pr.pid,
+				   st, rp->status);
+	/* Drop the SIGCHLD, whether the parent blocks it or not (then it is lost in a stop). */
+	set = 1ULL << (SIGCHLD - 1);
+	if (put(c, parent->pid, D_ARGS, &set, sizeof(set), err) < 0 ||
+	    put(c, parent->pid, D_ARGS + 64, &zero, sizeof(zero), err) < 0 ||
+	    rsys(c, &parent->threads[0], SYS_rt_sigtimedwait, c->tramp + D_ARGS, 0,
+		 c->tramp + D_ARGS + 64, 8, 0, 0, &ret, err) < 0)
+		return berth_error_wrap(err, "process %u: zombie %u", parent->pr.pid, rp->pr.pid);
+	return 0;
+}
+
 static int finish_proc(struct rctx *c, struct rproc *rp, berth_error_t *err)
 {
 	if (RSYS(c, &rp->threads[0], SYS_munmap, c->tramp, TRAMP_SIZE) < 0)
@@ -1913,7 +2018,17 @@ static int restore_all(struct rctx *c, berth_error_t *err)
 	if (read_inventory(c, err) < 0 || read_pstree(c, err) < 0)
 		return -1;
 	for (int i = 0; i < c->nprocs; i++) {
-		if (read_core(c, &c->procs[i], err) < 0)
+		struct rproc *rp = &c->procs[i];
+
+		if (rp->zombie) { /* no core: just the leader, to be created and to exit */
+			rp->threads = calloc(1, sizeof(*rp->threads));
+			if (rp->threads == NULL)
+				return berth_error_errno(err, ENOMEM, "restore");
+			rp->nthreads = 1;
+			rp->threads[0].r.tid = rp->pr.pid;
+			continue;
+		}
+		if (read_core(c, rp, err) < 0)
 			return -1;
 		for (int f = 0; f < c->procs[i].nfds; f++)
 			if ((int)c->procs[i].fds[f].fd > maxfd)
@@ -1954,13 +2069,18 @@ static int restore_all(struct rctx *c, berth_error_t *err)
 	for (int i = 0; i < c->nprocs; i++)
 		if (create_proc(c, &c->procs[i], err) < 0)
 			return -1;
+	/* Every group exists: the zombies exit now, before anything runs. */
 	for (int i = 0; i < c->nprocs; i++)
-		if (restore_proc(c, &c->procs[i], err) < 0)
+		if (c->procs[i].zombie &&
+		    make_zombie(c, &c->procs[i], proc_by_vpid(c, c->procs[i].pr.ppid), err) < 0)
+			return -1;
+	for (int i = 0; i < c->nprocs; i++)
+		if (!c->procs[i].zombie && restore_proc(c, &c->procs[i], err) < 0)
 			return -1;
 	if (tcp_done(c, err) < 0)
 		return -1;
 	for (int i = 0; i < c->nprocs; i++)
-		for (int t = 0; t < c->procs[i].nthreads; t++) {
+		for (int t = 0; t < c->procs[i].nthreads && !c->procs[i].zombie; t++) {
 			struct cr_thread *ct = &c->procs[i].threads[t].ctl;
 
 			if (ptrace(PTRACE_DETACH, ct->tid, 0, 0) < 0)
