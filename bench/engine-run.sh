@@ -15,6 +15,12 @@
 # hybrid mode not supported"; RUNC=/usr/bin/crun on a cgroup v2 host),
 # --cgroup-manager cgroupfs (no systemd), --ulimit nofile=1024:1024 (its
 # default asks for more than the hard limit of this machine).
+#
+# The run-time state of both (berthctl --runroot, podman --runroot and
+# --tmpdir) is on a tmpfs, as /run is on any ordinary host; on a VM whose /run
+# is a directory of the root filesystem, RUNROOT_ON_DISK=1 keeps it there
+# (for berthctl that adds two directories per run on the disk, each removal a
+# wait for the device when the filesystem is mounted with `discard`).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 N=${1:-${N:-50}}
@@ -23,6 +29,10 @@ BERTHCTL=${BERTHCTL:-$BUILD/bin/berthctl}
 RUNC=${RUNC:-$(command -v runc || echo /usr/sbin/runc)}
 T=$(mktemp -d /tmp/berth-bench.XXXXXX)
 BR=bt-eng-bn$((RANDOM % 10000))
+R=$T
+if [ -z "${RUNROOT_ON_DISK:-}" ]; then
+	mkdir -p "$T/tmpfs" && mount -t tmpfs -o size=256m,mode=0700 bench-run "$T/tmpfs" && R=$T/tmpfs
+fi
 cleanup() {
 	for c in $(B ps -aq 2>/dev/null); do B rm -f "$c" >/dev/null 2>&1; done
 	P rm -af >/dev/null 2>&1
@@ -38,10 +48,10 @@ cat > "$T/cni/10-berth.conflist" <<J
  {"type": "berth-bridge", "bridge": "$BR", "isGateway": true, "ipMasq": false,
   "ipam": {"type": "berth-ipam", "ranges": [[{"subnet": "198.19.210.0/24"}]], "dataDir": "$T/ipam"}}]}
 J
-B() { "$BERTHCTL" --root "$T/root" --runroot "$T/run" --cni-config-dir "$T/cni" "$@"; }
+B() { "$BERTHCTL" --root "$T/root" --runroot "$R/run" --cni-config-dir "$T/cni" "$@"; }
 P() {
-	podman --root "$T/proot" --runroot "$T/prun" --storage-driver overlay --cgroup-manager cgroupfs \
-		--events-backend file --runtime "$RUNC" --tmpdir "$T/ptmp" "$@"
+	podman --root "$T/proot" --runroot "$R/prun" --storage-driver overlay --cgroup-manager cgroupfs \
+		--events-backend file --runtime "$RUNC" --tmpdir "$R/ptmp" "$@"
 }
 
 # the same busybox tree for both
@@ -62,13 +72,13 @@ jq '.process.args = ["true"] | .process.terminal = false' "$T/bundle/config.json
 names=() cmds=()
 add() { names+=("$1"); shift; cmds+=("$(printf '%q ' "$@")"); }
 add true /bin/true
-add berth-run "$BUILD/bin/berth" --root "$T/rt" run --bundle "$T/bundle" bench-floor
+add berth-run "$BUILD/bin/berth" --root "$R/rt" run --bundle "$T/bundle" bench-floor
 add berthctl B run --rm --network none busybox true
 add berthctl-net B run --rm busybox true
 if [ -n "${BASE_BERTHCTL:-}" ]; then
-	add base "$BASE_BERTHCTL" --root "$T/root" --runroot "$T/run" --cni-config-dir "$T/cni" \
+	add base "$BASE_BERTHCTL" --root "$T/root" --runroot "$R/run" --cni-config-dir "$T/cni" \
 		run --rm --network none busybox true
-	add base-net "$BASE_BERTHCTL" --root "$T/root" --runroot "$T/run" --cni-config-dir "$T/cni" \
+	add base-net "$BASE_BERTHCTL" --root "$T/root" --runroot "$R/run" --cni-config-dir "$T/cni" \
 		run --rm busybox true
 fi
 add podman P run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 localhost/bt-busybox true
@@ -112,4 +122,5 @@ if [ -n "${BASE_BERTHCTL:-}" ]; then
 	awk -v a="${med[base]}" -v b="${med[berthctl]}" 'BEGIN {printf "ratio BASE/berthctl, --network none (median): %.2fx\n", a / b}'
 	awk -v a="${med[base-net]}" -v b="${med[berthctl-net]}" 'BEGIN {printf "ratio BASE/berthctl, CNI network (median): %.2fx\n", a / b}'
 fi
+echo "run-time state on $( [ "$R" = "$T" ] && echo "the disk (RUNROOT_ON_DISK)" || echo "a tmpfs")"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -55,7 +55,7 @@ int main(int argc, char **argv)
 
 		snprintf(id, sizeof(id), "bt-bench-rootfs-%d", i);
 		t0 = now_ns();
-		if (storage_rootfs_create(st, img, id, NULL, &path, &err) < 0)
+		if (storage_rootfs_create(st, img, id, NULL, 0, &path, &err) < 0)
 			goto fail;
 		ov.rootfs = path;
 		if (storage_image_runtime_config(img, &ov, &cfg, &err) < 0)

@@ -354,7 +354,7 @@ static int import_build(struct berthctl_opts *o, struct engine_ctr *c, const cha
 	if (berth_mkdir_p(c->p.bundle, 0700, err) < 0 || engine_ctr_lock_create(c, err) < 0 ||
 	    engine_ctr_save(c, err) < 0 || storage_store_open(o->root, &st, err) < 0 ||
 	    import_image(st, c->rec, &img, err) < 0 ||
-	    storage_rootfs_create(st, img, c->id, rootfs, NULL, err) < 0)
+	    storage_rootfs_create(st, img, c->id, rootfs, 0, NULL, err) < 0)
 		return -1;
 	fd = open(diff, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)

@@ -252,7 +252,9 @@ static int do_create(struct berthctl_opts *o, struct run_opts *r, bool defer_cni
 	}
 	if (own_netns && engine_netns_start(&netns, c->p.netns, err) < 0)
 		goto fail;
-	if (storage_rootfs_create(st, img, c->id, rootfs, NULL, err) < 0)
+	/* --rm: nothing of it outlives the container, no sync at unmount */
+	if (storage_rootfs_create(st, img, c->id, rootfs, r->rm ? STORAGE_ROOTFS_VOLATILE : 0, NULL,
+				  err) < 0)
 		goto fail;
 	entry[0] = (char *)r->entrypoint;
 	struct storage_runtime_overrides ov = {

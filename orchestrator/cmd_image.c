@@ -386,7 +386,7 @@ static int cmd_mount(struct storage_store *st, struct iopts *o, int argc, char *
 		return BERTHCTL_EXIT_ENGINE;
 	}
 	if (find_image(st, o, argv[0], &img, &err) < 0 ||
-	    storage_rootfs_create(st, img, argv[1], argc > 2 ? argv[2] : NULL, &path, &err) < 0)
+	    storage_rootfs_create(st, img, argv[1], argc > 2 ? argv[2] : NULL, 0, &path, &err) < 0)
 		return fail(&err);
 	printf("%s\n", path);
 	return 0;

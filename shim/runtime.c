@@ -40,7 +40,7 @@ int shim_listen_unix(const char *path, int backlog, berth_error_t *err)
 }
 
 /* The runtime connects to --console-socket and sends the pty master with SCM_RIGHTS. */
-static int receive_console(int listen_fd, berth_error_t *err)
+int shim_receive_console(int listen_fd, berth_error_t *err)
 {
 	char data[256], cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = { data, sizeof(data) };
@@ -192,7 +192,7 @@ int shim_rt_run(struct shim_rt_call *call, berth_error_t *err)
 				close(steal_fd(&errr));
 		}
 		if (pfd[1].revents) {
-			call->console_fd = receive_console(call->console_listen, err);
+			call->console_fd = shim_receive_console(call->console_listen, err);
 			if (call->console_fd < 0) {
 				kill(pid, SIGKILL);
 				waitpid(pid, NULL, 0);
@@ -214,7 +214,7 @@ int shim_rt_run(struct shim_rt_call *call, berth_error_t *err)
 	    WEXITSTATUS(call->status) == 0) {
 		struct pollfd pfd = { .fd = call->console_listen, .events = POLLIN };
 		if (poll(&pfd, 1, 0) == 1)
-			call->console_fd = receive_console(call->console_listen, err);
+			call->console_fd = shim_receive_console(call->console_listen, err);
 	}
 	return 0;
 }

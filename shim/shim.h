@@ -76,7 +76,18 @@ int shim_builtin_runtime(int argc, char **argv);
 int shim_builtin_start(const char *root, const char *id, berth_error_t *err);
 /* libberth's delete --force of the container, in this process (errors are ignored, as for delete -f). */
 void shim_builtin_delete(const char *root, const char *id);
-/* --runtime builtin: libberth in a forked child instead of an exec'd runtime binary. */
+/*
+ * The container created by libberth in this process, its init our child with
+ * stdio[0..2] (-1: /dev/null) as its stdio; it waits for shim_builtin_run().
+ */
+int shim_builtin_create(const char *root, const char *id, const char *bundle, const char *pid_file,
+			const char *console_socket, const int stdio[3], pid_t *pid, berth_error_t *err);
+bool shim_builtin_created(void);
+/* Let the created container run its program; returns once it has exec'd it. */
+int shim_builtin_run(berth_error_t *err);
+/* Drop the created container unstarted: its init exits (delete cleans up the rest). */
+void shim_builtin_forget(void);
+/* --runtime builtin: libberth in this process or a forked child instead of an exec'd runtime binary. */
 #define SHIM_RUNTIME_BUILTIN "builtin"
 
 /* Run the runtime to completion (receiving the console fd when asked). */
@@ -84,6 +95,8 @@ void shim_last_error_line(char *msg, size_t size, const char *buf, size_t n);
 int shim_rt_run(struct shim_rt_call *call, berth_error_t *err);
 /* "berth: create `x`: ..." -> "create `x`: ...": whoever reports it names the program. */
 void shim_strip_prog(char *msg, const char *runtime);
+/* Accept the runtime's connection on the console socket: the pty master it sends. */
+int shim_receive_console(int listen_fd, berth_error_t *err);
 /* Bind a listening unix socket at path (removed first). */
 int shim_listen_unix(const char *path, int backlog, berth_error_t *err);
 

@@ -457,6 +457,7 @@ static void rt_delete(struct shim *s)
 {
 	if (strcmp(s->o->runtime, SHIM_RUNTIME_BUILTIN) == 0) {
 		/* in the shim itself: it is about to exit, or trims its text again */
+		shim_builtin_forget();
 		shim_builtin_delete(s->o->runtime_root, s->o->id);
 		s->trim = true;
 		return;
@@ -531,6 +532,9 @@ static int session_spawn(struct shim *s, struct session *ss, bool tty, bool want
 	}
 
 	const char *verb = ss->is_exec ? "exec" : s->restoring ? "restore" : "create";
+	/* built in, the container is created right here (shim_builtin_create()) */
+	const bool direct = !ss->is_exec && !s->restoring &&
+			    strcmp(s->o->runtime, SHIM_RUNTIME_BUILTIN) == 0;
 	n = rt_argv(s, argv, verb);
 	if (ss->is_exec) {
 		argv[n++] = "--detach";
@@ -556,8 +560,19 @@ static int session_spawn(struct shim *s, struct session *ss, bool tty, bool want
 	argv[n++] = (char *)s->o->id;
 	argv[n] = NULL;
 	unlink(ss->pidfile);
-	if (shim_rt_run(&call, err) < 0)
+	if (direct) {
+		const int stdio[3] = { inp[0], outp[1], errp[1] };
+		if (shim_builtin_create(s->o->runtime_root, s->o->id, s->o->bundle, ss->pidfile,
+					tty ? sock : NULL, stdio, &ss->pid, err) < 0)
+			goto out;
+		/* the init sent the pty master before it reported ready: it is queued */
+		if (tty && (call.console_fd = shim_receive_console(console_listen, err)) < 0) {
+			shim_builtin_forget();
+			goto out;
+		}
+	} else if (shim_rt_run(&call, err) < 0) {
 		goto out;
+	}
 	/* Our copies of the child ends go now so EOF means the container closed them. */
 	if (inp[0] >= 0)
 		close(steal_fd(&inp[0]));
@@ -565,7 +580,7 @@ static int session_spawn(struct shim *s, struct session *ss, bool tty, bool want
 		close(steal_fd(&outp[1]));
 	if (errp[1] >= 0)
 		close(steal_fd(&errp[1]));
-	if (rt_failed(&call)) {
+	if (!direct && rt_failed(&call)) {
 		/* In pipe mode the runtime's complaint went to the container's stderr. */
 		if (call.msg[0] == '\0' && errp[0] >= 0) {
 			char buf[4096];
@@ -590,7 +605,7 @@ static int session_spawn(struct shim *s, struct session *ss, bool tty, bool want
 			close(call.console_fd);
 		goto out;
 	}
-	if (read_pid_file(ss->pidfile, &ss->pid, err) < 0) {
+	if (!direct && read_pid_file(ss->pidfile, &ss->pid, err) < 0) {
 		if (call.console_fd >= 0)
 			close(call.console_fd);
 		goto out;
@@ -669,10 +684,17 @@ static int run_start(struct shim *s, berth_error_t *err)
 	 */
 	if (strcmp(s->o->runtime, SHIM_RUNTIME_BUILTIN) == 0) {
 		berth_error_t rerr = NULL;
-		bool failed = shim_builtin_start(s->o->runtime_root, s->o->id, &rerr) < 0;
+		bool failed = (shim_builtin_created() ? shim_builtin_run(&rerr)
+						      : shim_builtin_start(s->o->runtime_root, s->o->id,
+									   &rerr)) < 0;
 		call.status = failed ? 1 << 8 : 0;
-		if (failed)
-			snprintf(call.msg, sizeof(call.msg), "%s", rerr ? rerr->msg : "failed");
+		if (failed) {
+			const char *m = rerr ? rerr->msg : "failed";
+			/* "start `ID`: why" from libberth: we name the verb and ID ourselves */
+			if (strncmp(m, "start `", 7) == 0 && strstr(m, "`: "))
+				m = strstr(m, "`: ") + 3;
+			snprintf(call.msg, sizeof(call.msg), "%s", m);
+		}
 		berth_error_release(&rerr);
 	}
 	if ((strcmp(s->o->runtime, SHIM_RUNTIME_BUILTIN) != 0 && shim_rt_run(&call, err) < 0) ||

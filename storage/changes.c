@@ -338,8 +338,8 @@ int storage_rootfs_import_changes(struct storage_store *st, const struct storage
 		return berth_error_errno(err, errno, "container `%s`: unmount `%s`", container_id, mp);
 	if (storage_tar_extract(fd, upper, true, err) < 0) {
 		berth_error_wrap(err, "container `%s`: root filesystem changes", container_id);
-		st_mount_overlay(st, img, cdir, mp, NULL);
+		st_mount_overlay(st, img, cdir, mp, 0, NULL);
 		return -1;
 	}
-	return st_mount_overlay(st, img, cdir, mp, err);
+	return st_mount_overlay(st, img, cdir, mp, 0, err);
 }

@@ -112,7 +112,7 @@ void st_image_config_clear(struct storage_image_config *cfg);
 int st_container_id_check(const char *id, berth_error_t *err);
 /* Mount the overlay of img's layers with cdir's upper and work directories on target. */
 int st_mount_overlay(struct storage_store *st, const struct storage_image *img, const char *cdir,
-		     const char *target, berth_error_t *err);
+		     const char *target, unsigned flags, berth_error_t *err);
 
 /*
  * The last step of a pull or an import, once manifest, config and layer blobs

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <linux/mount.h>
 #include <stdio.h>
 #include <string.h>
@@ -92,7 +93,7 @@ static int fsconfig_str(int fd, const char *key, const char *value)
 }
 
 int st_mount_overlay(struct storage_store *st, const struct storage_image *img,
-			 const char *cdir, const char *target, berth_error_t *err)
+			 const char *cdir, const char *target, unsigned flags, berth_error_t *err)
 {
 	cleanup_close int fsfd = -1, mfd = -1;
 	cleanup_free char *upper = NULL, *work = NULL, *empty = NULL;
@@ -117,6 +118,9 @@ int st_mount_overlay(struct storage_store *st, const struct storage_image *img,
 	}
 	if (fsconfig_str(fsfd, "upperdir", upper) < 0 || fsconfig_str(fsfd, "workdir", work) < 0)
 		return berth_error_errno(err, errno, "overlay: upper `%s`", upper);
+	/* no sync of the upper directory at unmount (5.10 and later; without it, a plain overlay) */
+	if (flags & STORAGE_ROOTFS_VOLATILE)
+		syscall(SYS_fsconfig, fsfd, FSCONFIG_SET_FLAG, "volatile", NULL, 0);
 	if (syscall(SYS_fsconfig, fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		return berth_error_errno(err, errno, "overlay: create");
 	mfd = (int)syscall(SYS_fsmount, fsfd, FSMOUNT_CLOEXEC, 0);
@@ -128,8 +132,8 @@ int st_mount_overlay(struct storage_store *st, const struct storage_image *img,
 }
 
 int storage_rootfs_create(struct storage_store *st, const struct storage_image *img,
-			  const char *container_id, const char *mountpoint, char **path,
-			  berth_error_t *err)
+			  const char *container_id, const char *mountpoint, unsigned flags,
+			  char **path, berth_error_t *err)
 {
 	cleanup_free char *cdir = NULL, *target = NULL, *sub = NULL;
 	cleanup_close int gc = -1;
@@ -172,7 +176,7 @@ int storage_rootfs_create(struct storage_store *st, const struct storage_image *
 	if (asprintf(&sub, "%s/mountpoint", cdir) < 0 ||
 	    berth_write_file_atomic(sub, target, strlen(target), 0600, false, err) < 0)
 		goto fail;
-	if (st_mount_overlay(st, img, cdir, target, err) < 0)
+	if (st_mount_overlay(st, img, cdir, target, flags, err) < 0)
 		goto fail;
 	free(sub);
 	sub = NULL;
@@ -188,6 +192,20 @@ fail:
 	st_remove_tree_at(AT_FDCWD, cdir);
 	return berth_error_wrap(err, "container `%s`: root filesystem from image `%s`", container_id,
 				name);
+}
+
+/* The overlay's work directory, removed by a thread while the caller removes the upper one. */
+struct work_rm {
+	pthread_t thread;
+	int dfd;
+};
+
+static void *work_rm_run(void *arg)
+{
+	struct work_rm *w = arg;
+
+	st_remove_tree_at(w->dfd, "work");
+	return NULL;
 }
 
 int storage_rootfs_remove(struct storage_store *st, const char *container_id, berth_error_t *err)
@@ -206,6 +224,18 @@ int storage_rootfs_remove(struct storage_store *st, const char *container_id, be
 			return berth_error_errno(err, errno, "container `%s`: unmount `%s`",
 						 container_id, mp);
 		/* a mountpoint outside the store is the caller's directory: leave it */
+	}
+	/*
+	 * Each directory removed can wait for the disk (a discard on a
+	 * filesystem mounted with it): the two subtrees wait together.
+	 */
+	struct work_rm w = { .dfd = open(cdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) };
+	if (w.dfd >= 0) {
+		bool threaded = pthread_create(&w.thread, NULL, work_rm_run, &w) == 0;
+		st_remove_tree_at(w.dfd, "upper");
+		if (threaded)
+			pthread_join(w.thread, NULL);
+		close(w.dfd);
 	}
 	if (st_remove_tree_at(AT_FDCWD, cdir) < 0)
 		return berth_error_errno(err, errno, "container `%s`: remove `%s`", container_id, cdir);

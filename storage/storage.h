@@ -19,7 +19,7 @@
  *
  *   storage_store_open(opts->root, &st, err);
  *   storage_image_resolve(st, "busybox", NULL, &img, err);   // local, default image, or pull
- *   storage_rootfs_create(st, img, id, NULL, &rootfs, err);  // overlay mounted, image marked used
+ *   storage_rootfs_create(st, img, id, NULL, 0, &rootfs, err);  // overlay mounted, image marked used
  *   struct storage_runtime_overrides ov = { .args = argv, .rootfs = rootfs, ... };
  *   storage_image_runtime_config(img, &ov, &config, err);    // complete config.json
  *   ... run the container; on removal:
@@ -243,8 +243,15 @@ int storage_image_runtime_config(const struct storage_image *img,
  * -EEXIST when container_id already has a root filesystem.
  */
 int storage_rootfs_create(struct storage_store *st, const struct storage_image *img,
-			  const char *container_id, const char *mountpoint, char **path,
-			  berth_error_t *err);
+			  const char *container_id, const char *mountpoint, unsigned flags,
+			  char **path, berth_error_t *err);
+/*
+ * flags: STORAGE_ROOTFS_VOLATILE, an overlay that never syncs its upper
+ * directory (overlayfs "volatile"), for a container removed when it ends:
+ * unmounting it does not wait for its writes to reach the disk.  After a
+ * crash of the host its root filesystem can only be removed.
+ */
+#define STORAGE_ROOTFS_VOLATILE 1u
 
 /* Unmount, delete upper/work and unmark the image.  A missing container is not an error. */
 int storage_rootfs_remove(struct storage_store *st, const char *container_id, berth_error_t *err);
