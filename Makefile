@@ -44,10 +44,11 @@ endef
 define berth_bin
 $(O)/bin/$(1): $$(patsubst %.c,$(O)/%.o,$(2)) $$(LIBS)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(LDFLAGS) -o $$@ $$(patsubst %.c,$(O)/%.o,$(2)) -Wl,--start-group $$(LIBS) -Wl,--end-group $$(ALL_LDLIBS)
+	$$(CC) $$(LDFLAGS) -o $$@ $$(patsubst %.c,$(O)/%.o,$(2)) -Wl,--start-group $$(LIBS) -Wl,--end-group $$(BIN_LDLIBS)
 BINS += $(O)/bin/$(1)
 endef
 ALL_LDLIBS = $(EXTRA_LDLIBS) $(PKG_LIBS)
+BIN_LDLIBS = $(ALL_LDLIBS)
 
 .PHONY: all check unit-check sh-check demo deps install clean lint format
 all:

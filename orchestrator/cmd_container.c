@@ -175,10 +175,12 @@ int engine_attach_network(struct berthctl_opts *o, struct engine_ctr *c, berth_e
 /*
  * Everything `create` makes; on failure engine_remove() takes back whatever
  * exists.  With defer_cni the caller attaches the network (engine_attach_network())
- * while the shim creates the container.
+ * while the shim creates the container.  With es (`run`), the shim starts as
+ * soon as the container has its directories and waits (engine_shim_spawn()),
+ * so its start overlaps the making of the root filesystem and the bundle.
  */
 static int do_create(struct berthctl_opts *o, struct run_opts *r, bool defer_cni,
-		     struct engine_ctr **out, berth_error_t *err)
+		     struct engine_shim_early *es, struct engine_ctr **out, berth_error_t *err)
 {
 	cleanup_storage_store struct storage_store *st = NULL;
 	cleanup_storage_image struct storage_image *img = NULL;
@@ -207,11 +209,18 @@ static int do_create(struct berthctl_opts *o, struct run_opts *r, bool defer_cni
 		engine_ctr_free(c);
 		return -1;
 	}
+	/* Making a network namespace takes longest of all here: its thread starts first. */
+	if (own_netns && engine_netns_start(&netns, c->p.netns, err) < 0) {
+		engine_ctr_free(c);
+		return -1;
+	}
 	if (r->name == NULL) {
 		snprintf(name, sizeof(name), "berth_%.12s", c->id);
 		r->name = name;
 	}
 	if (engine_name_reserve(o, r->name, c->id, err) < 0) {
+		if (own_netns && engine_netns_finish(&netns, NULL) == 0)
+			engine_netns_remove(c->p.netns);
 		engine_ctr_free(c);
 		return -1;
 	}
@@ -226,6 +235,8 @@ static int do_create(struct berthctl_opts *o, struct run_opts *r, bool defer_cni
 			   "created", created, "tty", r->tty, "stdin", r->interactive, "rm", r->rm,
 			   "network", netkind, "ports", ports);
 	if (c->rec == NULL) {
+		if (own_netns && engine_netns_finish(&netns, NULL) == 0)
+			engine_netns_remove(c->p.netns);
 		engine_name_release(o, r->name);
 		engine_ctr_free(c);
 		return berth_error_errno(err, ENOMEM, "create");
@@ -242,7 +253,7 @@ static int do_create(struct berthctl_opts *o, struct run_opts *r, bool defer_cni
 	}
 	*out = c;
 	if (berth_mkdir_p(c->p.bundle, 0700, err) < 0 || engine_ctr_lock_create(c, err) < 0 ||
-	    engine_ctr_save(c, err) < 0)
+	    engine_ctr_save(c, err) < 0 || (es && engine_shim_spawn(o, c, es, err) < 0))
 		goto fail;
 	if (asprintf(&rootfs, "%s/rootfs", c->p.bundle) < 0 ||
 	    asprintf(&volumes, "%s/volumes", o->root) < 0 ||
@@ -250,8 +261,6 @@ static int do_create(struct berthctl_opts *o, struct run_opts *r, bool defer_cni
 		berth_error_errno(err, ENOMEM, "create");
 		goto fail;
 	}
-	if (own_netns && engine_netns_start(&netns, c->p.netns, err) < 0)
-		goto fail;
 	/* --rm: nothing of it outlives the container, no sync at unmount */
 	if (storage_rootfs_create(st, img, c->id, rootfs, r->rm ? STORAGE_ROOTFS_VOLATILE : 0, NULL,
 				  err) < 0)
@@ -289,7 +298,11 @@ static int do_create(struct berthctl_opts *o, struct run_opts *r, bool defer_cni
 		goto fail;
 	return 0;
 fail:
-	engine_netns_finish(&netns, NULL);
+	/* (engine_remove() does nothing before the record is saved) */
+	if (own_netns && engine_netns_finish(&netns, NULL) == 0)
+		engine_netns_remove(c->p.netns);
+	if (es)
+		engine_shim_abort(es);
 	engine_remove(o, c, true, NULL);
 	engine_ctr_free(c);
 	*out = NULL;
@@ -361,7 +374,10 @@ static int cmd_run(struct berthctl_opts *o, int argc, char **argv, bool is_run)
 	}
 	/* CNI ADD (plugin exec's) overlaps the runtime's create in the shim */
 	bool cni = is_run && strcmp(r.network, "none") != 0 && strcmp(r.network, "host") != 0;
-	if (do_create(o, &r, cni, &c, &err) < 0) {
+	/* run: the shim starts while the bundle is made; in the foreground attached from the start */
+	struct engine_shim_early es;
+	engine_shim_early_init(&es, r.detach ? cni : true, !r.detach);
+	if (do_create(o, &r, cni, is_run ? &es : NULL, &c, &err) < 0) {
 		run_opts_free(&r);
 		return fail(&err, BERTHCTL_EXIT_ENGINE);
 	}
@@ -375,6 +391,7 @@ static int cmd_run(struct berthctl_opts *o, int argc, char **argv, bool is_run)
 	 * the lock tells the shim it has no cleanup to run.
 	 */
 	if (r.rm && !r.detach && engine_ctr_lock(c, &err) < 0) {
+		engine_shim_abort(&es);
 		engine_remove(o, c, true, NULL);
 		run_opts_free(&r);
 		return fail(&err, BERTHCTL_EXIT_ENGINE);
@@ -382,9 +399,8 @@ static int cmd_run(struct berthctl_opts *o, int argc, char **argv, bool is_run)
 	/* in the foreground: attached from the start, the request sent once the network is up */
 	int afd = -1;
 	engine_during_fn during = cni ? engine_attach_network : NULL;
-	if ((r.detach ? engine_start_during(o, c, cni, during, &pid, &err)
-		      : engine_start_attached(o, c, during, r.interactive ? "attach stdin" : "attach",
-					      &afd, &pid, &err)) < 0 ||
+	if (engine_shim_go(o, c, &es, during, r.interactive ? "attach stdin" : "attach",
+			   r.detach ? NULL : &afd, &pid, &err) < 0 ||
 	    (r.detach && cni && start_created(c, &err) < 0)) {
 		code = err && err->code ? err->code : BERTHCTL_EXIT_ENGINE;
 		engine_remove(o, c, true, NULL);

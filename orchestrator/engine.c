@@ -573,13 +573,13 @@ int engine_start(struct berthctl_opts *o, struct engine_ctr *c, bool attach_firs
 }
 
 static int start_shim(struct berthctl_opts *o, struct engine_ctr *c, bool attach_first,
-		      engine_during_fn during, const char *req, const int *attach, pid_t *pid,
-		      berth_error_t *err);
+		      engine_during_fn during, const char *req, const int *attach,
+		      struct engine_shim_early *es, pid_t *pid, berth_error_t *err);
 
 int engine_start_during(struct berthctl_opts *o, struct engine_ctr *c, bool attach_first,
 			engine_during_fn during, pid_t *pid, berth_error_t *err)
 {
-	return start_shim(o, c, attach_first, during, NULL, NULL, pid, err);
+	return start_shim(o, c, attach_first, during, NULL, NULL, NULL, pid, err);
 }
 
 int engine_start_attached(struct berthctl_opts *o, struct engine_ctr *c, engine_during_fn during,
@@ -589,7 +589,7 @@ int engine_start_attached(struct berthctl_opts *o, struct engine_ctr *c, engine_
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
 		return berth_error_errno(err, errno, "socketpair");
-	ret = start_shim(o, c, true, during, req, sp, pid, err);
+	ret = start_shim(o, c, true, during, req, sp, NULL, pid, err);
 	close(sp[1]);
 	if (ret < 0) {
 		close(sp[0]);
@@ -599,21 +599,68 @@ int engine_start_attached(struct berthctl_opts *o, struct engine_ctr *c, engine_
 	return 0;
 }
 
-/*
- * The shim for container c.  With a socket pair attach, attach[1] is the
- * shim's first attach client and attach[0] sends req once during() is done.
- */
-static int start_shim(struct berthctl_opts *o, struct engine_ctr *c, bool attach_first,
-		      engine_during_fn during, const char *req, const int *attach, pid_t *pid,
+void engine_shim_early_init(struct engine_shim_early *es, bool attach_first, bool attached)
+{
+	*es = (struct engine_shim_early){ .attach_first = attach_first, .attached = attached,
+					  .reply_fd = -1, .go_fd = -1, .attach = { -1, -1 } };
+}
+
+int engine_shim_spawn(struct berthctl_opts *o, struct engine_ctr *c, struct engine_shim_early *es,
 		      berth_error_t *err)
 {
-	berth_error_t during_err = NULL;
-	int during_ret = 0;
+	if (es->attached &&
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, es->attach) < 0)
+		return berth_error_errno(err, errno, "socketpair");
+	if (start_shim(o, c, es->attach_first, NULL, NULL, es->attached ? es->attach : NULL, es,
+		       NULL, err) < 0) {
+		engine_shim_abort(es);
+		return -1;
+	}
+	return 0;
+}
+
+int engine_shim_go(struct berthctl_opts *o, struct engine_ctr *c, struct engine_shim_early *es,
+		   engine_during_fn during, const char *req, int *fd, pid_t *pid,
+		   berth_error_t *err)
+{
+	int ret = start_shim(o, c, es->attach_first, during, req,
+			     es->attached ? es->attach : NULL, es, pid, err);
+
+	/* from here on it is the shim of a container (gone if it failed, see start_shim()) */
+	es->spawned = false;
+	if (ret == 0 && fd)
+		*fd = steal_fd(&es->attach[0]);
+	engine_shim_abort(es);
+	return ret;
+}
+
+void engine_shim_abort(struct engine_shim_early *es)
+{
+	/* EOF instead of the go: the shim exits having created nothing */
+	if (es->go_fd >= 0)
+		close(steal_fd(&es->go_fd));
+	if (es->reply_fd >= 0)
+		close(steal_fd(&es->reply_fd));
+	for (int i = 0; i < 2; i++)
+		if (es->attach[i] >= 0)
+			close(steal_fd(&es->attach[i]));
+	if (es->spawned)
+		waitpid(es->child, NULL, 0);
+	es->spawned = false;
+}
+
+/*
+ * posix_spawn the shim for container c; *reply_fd reads its answer.  With
+ * go_fd, it waits for a byte there before it creates the container.
+ */
+static int spawn_shim(struct berthctl_opts *o, struct engine_ctr *c, bool attach_first,
+		      const int *attach, int *go_fd, pid_t *child_out, int *reply_fd,
+		      berth_error_t *err)
+{
 	const char *shim = engine_shim(o);
-	char sync_arg[16], attach_arg[16], buf[2048];
+	char sync_arg[16], attach_arg[16], wait_arg[16];
 	char *argv[56];
-	int n = 0, p[2];
-	size_t got = 0;
+	int n = 0, p[2], g[2] = { -1, -1 };
 	pid_t child;
 
 	if (access(shim, X_OK) < 0)
@@ -630,6 +677,11 @@ static int start_shim(struct berthctl_opts *o, struct engine_ctr *c, bool attach
 	}
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return berth_error_errno(err, errno, "pipe");
+	if (go_fd && pipe2(g, O_CLOEXEC) < 0) {
+		close(p[0]);
+		close(p[1]);
+		return berth_error_errno(err, errno, "pipe");
+	}
 	snprintf(sync_arg, sizeof(sync_arg), "%d", p[1]);
 	argv[n++] = (char *)shim;
 	/* libberth inside the shim unless another runtime binary was asked for */
@@ -665,6 +717,11 @@ static int start_shim(struct berthctl_opts *o, struct engine_ctr *c, bool attach
 	}
 	if (attach_first)
 		argv[n++] = "--attach-first";
+	if (go_fd) {
+		snprintf(wait_arg, sizeof(wait_arg), "%d", g[0]);
+		argv[n++] = "--wait-fd";
+		argv[n++] = wait_arg;
+	}
 	if (c->restore_image) {
 		argv[n++] = "--restore";
 		argv[n++] = (char *)c->restore_image;
@@ -719,16 +776,66 @@ static int start_shim(struct berthctl_opts *o, struct engine_ctr *c, bool attach
 	posix_spawn_file_actions_adddup2(&fa, p[1], p[1]);
 	if (attach)
 		posix_spawn_file_actions_adddup2(&fa, attach[1], attach[1]);
+	if (go_fd)
+		posix_spawn_file_actions_adddup2(&fa, g[0], g[0]);
 	int e = posix_spawn(&child, shim, &fa, &attr, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	close(p[1]);
+	if (g[0] >= 0)
+		close(g[0]);
 	if (e != 0) {
 		close(p[0]);
+		if (g[1] >= 0)
+			close(g[1]);
 		int ret = berth_error_errno(err, e, "exec `%s`", shim);
 		if (*err)
 			(*err)->code = engine_exit_code_for((*err)->msg);
 		return ret;
+	}
+	*child_out = child;
+	*reply_fd = p[0];
+	if (go_fd)
+		*go_fd = g[1];
+	return 0;
+}
+
+/*
+ * The shim for container c.  With a socket pair attach, attach[1] is the
+ * shim's first attach client and attach[0] sends req once during() is done.
+ * With es: spawned first (no during, no answer awaited), waiting for the
+ * go; then again, to give the go and go on from there.
+ */
+static int start_shim(struct berthctl_opts *o, struct engine_ctr *c, bool attach_first,
+		      engine_during_fn during, const char *req, const int *attach,
+		      struct engine_shim_early *es, pid_t *pid, berth_error_t *err)
+{
+	berth_error_t during_err = NULL;
+	int during_ret = 0;
+	const char *shim = engine_shim(o);
+	char buf[2048];
+	int p[2];
+	size_t got = 0;
+	pid_t child;
+
+	if (es && !es->spawned) {
+		if (spawn_shim(o, c, attach_first, attach, &es->go_fd, &es->child, &es->reply_fd,
+			       err) < 0)
+			return -1;
+		es->spawned = true;
+		return 0;
+	}
+	if (es) {
+		/* the bundle is complete: let the waiting shim create the container */
+		child = es->child;
+		p[0] = steal_fd(&es->reply_fd);
+		if (write(es->go_fd, "g", 1) != 1) {
+			close(p[0]);
+			return berth_error_errno(err, errno, "talk to the shim of `%.12s`", c->id);
+		}
+		close(steal_fd(&es->go_fd));
+	} else if (spawn_shim(o, c, attach_first, attach, NULL, &child, &p[0], err) < 0) {
+		return -1;
 	}
 	if (during)
 		during_ret = during(o, c, &during_err);

@@ -163,6 +163,28 @@ int engine_start_during(struct berthctl_opts *o, struct engine_ctr *c, bool atta
  */
 int engine_start_attached(struct berthctl_opts *o, struct engine_ctr *c, engine_during_fn during,
 			  const char *req, int *fd, pid_t *pid, berth_error_t *err);
+/*
+ * `run`: the shim started while the bundle is still being made, so its start
+ * overlaps that work.  engine_shim_spawn() starts it with the arguments
+ * engine_start_during() (attached: engine_start_attached()) would give it;
+ * it sets itself up and waits.  engine_shim_go() lets it create the
+ * container once the bundle is complete and goes on as those functions do;
+ * engine_shim_abort() makes it exit having created nothing, and reaps it.
+ */
+struct engine_shim_early {
+	bool spawned, attach_first, attached;
+	pid_t child;
+	int reply_fd, go_fd;
+	int attach[2]; /* attached: the socket pair (see engine_start_attached()) */
+};
+void engine_shim_early_init(struct engine_shim_early *es, bool attach_first, bool attached);
+int engine_shim_spawn(struct berthctl_opts *o, struct engine_ctr *c, struct engine_shim_early *es,
+		      berth_error_t *err);
+/* fd: the attach connection when attached (else NULL) */
+int engine_shim_go(struct berthctl_opts *o, struct engine_ctr *c, struct engine_shim_early *es,
+		   engine_during_fn during, const char *req, int *fd, pid_t *pid,
+		   berth_error_t *err);
+void engine_shim_abort(struct engine_shim_early *es);
 /* Tear everything down: shim, runtime state, network, rootfs, files, name. */
 int engine_remove(struct berthctl_opts *o, struct engine_ctr *c, bool force, berth_error_t *err);
 

@@ -12,4 +12,4 @@ $(eval $(call berth_bin,berth,$(RUNTIME_CLI_SRCS)))
 # It links only the libraries the runtime uses (the other components' ones,
 # nftables and libcrypto, are not needed and have no static archive here).
 $(O)/bin/berth: LDFLAGS += -static-pie
-$(O)/bin/berth: ALL_LDLIBS = $(shell pkg-config --static --libs $(PKGS) 2>/dev/null)
+$(O)/bin/berth: BIN_LDLIBS = $(shell pkg-config --static --libs $(PKGS) 2>/dev/null)

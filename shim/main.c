@@ -44,6 +44,8 @@ static void usage(FILE *f)
 	      "  --no-sync-exit        no fsync of the exit file (the container is removed at exit)\n"
 	      "  --sync-fd N           write \"ok PID\" or \"error MESSAGE\" there once started\n"
 	      "  --attach-fd N         a connected socket: an attach client from the start\n"
+	      "  --wait-fd N           set up, then wait for a byte on N before creating the\n"
+	      "                        container (the bundle is being made); EOF: exit\n"
 	      "  --foreground          do not detach\n"
 	      "  --attach-first        create, report, and start once a client attached\n"
 	      "  --restore DIR         restore the container from the checkpoint in DIR\n"
@@ -113,7 +115,7 @@ static int parse_args(int argc, char **argv, struct shim_opts *o, char **exit_ar
 {
 	enum { OPT_BUNDLE = 256, OPT_STATE, OPT_RUNTIME, OPT_RROOT, OPT_LOG, OPT_LOGMAX, OPT_LOGFILES, OPT_RESTART,
 	       OPT_EXIT, OPT_EXITARG, OPT_EXITLOCK, OPT_NOSYNC, OPT_SYNC, OPT_ATTACH_FD, OPT_FG, OPT_ATTACH_FIRST,
-	       OPT_RESTORE, OPT_TCP };
+	       OPT_RESTORE, OPT_TCP, OPT_WAIT_FD };
 	static const struct option longopts[] = {
 		{ "bundle", required_argument, NULL, OPT_BUNDLE },
 		{ "state-dir", required_argument, NULL, OPT_STATE },
@@ -135,6 +137,7 @@ static int parse_args(int argc, char **argv, struct shim_opts *o, char **exit_ar
 		{ "attach-first", no_argument, NULL, OPT_ATTACH_FIRST },
 		{ "restore", required_argument, NULL, OPT_RESTORE },
 		{ "tcp-established", no_argument, NULL, OPT_TCP },
+		{ "wait-fd", required_argument, NULL, OPT_WAIT_FD },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -207,6 +210,10 @@ static int parse_args(int argc, char **argv, struct shim_opts *o, char **exit_ar
 			if (parse_fd(optarg, "--attach-fd", &o->attach_fd, err) < 0)
 				return -1;
 			break;
+		case OPT_WAIT_FD:
+			if (parse_fd(optarg, "--wait-fd", &o->wait_fd, err) < 0)
+				return -1;
+			break;
 		case OPT_FG:
 			o->foreground = true;
 			break;
@@ -271,7 +278,8 @@ static int validate(struct shim_opts *o, berth_error_t *err)
 	if (absolutize(&o->bundle, "bundle", true, err) < 0 ||
 	    absolutize(&o->state_dir, "state directory", true, err) < 0)
 		return -1;
-	if (asprintf(&p, "%s/config.json", o->bundle) < 0 || access(p, R_OK) < 0) {
+	/* with --wait-fd, config.json is still being written */
+	if (o->wait_fd < 0 && (asprintf(&p, "%s/config.json", o->bundle) < 0 || access(p, R_OK) < 0)) {
 		int e = errno;
 		free(p);
 		return berth_error_errno(err, e, "bundle `%s`: config.json", o->bundle);
@@ -380,7 +388,7 @@ static void run_exit_command(char **argv, const char *lock)
 
 int main(int argc, char **argv)
 {
-	struct shim_opts o = { .sync_fd = -1, .attach_fd = -1, .log_max_files = 1 };
+	struct shim_opts o = { .sync_fd = -1, .attach_fd = -1, .wait_fd = -1, .log_max_files = 1 };
 	char *exit_argv[MAX_EXIT_ARGS + 1] = { NULL };
 	berth_error_t err = NULL;
 	char pid[16];
@@ -415,7 +423,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* a checkpointed container is not finished: its --rm cleanup waits for the real end */
-	if (o.exit_command && !o.checkpointed)
+	if (o.exit_command && !o.checkpointed && !o.called_off)
 		run_exit_command(o.exit_command, o.exit_command_lock);
 	return 0;
 }

@@ -28,6 +28,8 @@ struct shim_opts {
 	const char *exit_command_lock; /* run it only if this file outlives a flock on it */
 	int sync_fd;
 	int attach_fd; /* a connected attach client from the start, or -1 */
+	int wait_fd;   /* set up, then wait for a byte here before creating (-1: don't) */
+	bool called_off; /* out: EOF on wait_fd, nothing was created */
 	bool foreground;
 	bool no_sync_exit; /* the exit file is not fsync'd (the container is removed at exit) */
 	bool attach_first; /* start only once a client has attached (or after 30 s) */

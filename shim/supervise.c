@@ -1326,6 +1326,22 @@ int shim_supervise(struct shim_opts *o, berth_error_t *err)
 	s.log.fd = -1;
 	int ret = setup(&s, err);
 
+	if (ret == 0 && o->wait_fd >= 0) {
+		/* the caller still makes the bundle; EOF: it gave up */
+		char go;
+		ssize_t k;
+		do
+			k = read(o->wait_fd, &go, 1);
+		while (k < 0 && errno == EINTR);
+		close(o->wait_fd);
+		o->wait_fd = -1;
+		if (k != 1) {
+			o->called_off = true;
+			unlink(state_path(&s, "attach"));
+			shim_log_close(&s.log);
+			return 0;
+		}
+	}
 	if (ret == 0 && o->restore_image) {
 		o->attach_first = false;
 		ret = restore_container(&s, err);

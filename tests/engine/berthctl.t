@@ -12,7 +12,7 @@ if [ -n "${ENGINE_RUNTIME:-}" ]; then
 	[ -x "$ENGINE_RUNTIME" ] || skip_all "no OCI runtime at $ENGINE_RUNTIME"
 	RTOPT=(--runtime "$ENGINE_RUNTIME")
 fi
-plan 66
+plan 71
 
 T=$(tap_tmpdir)
 BR=bt-eng-b$$
@@ -75,6 +75,15 @@ pid=$(B inspect bt-eng-d1 | jq -r '.[0].state.pid')
 ok "inspect: the container's pid is alive" test -d "/proc/$pid"
 isnt "$(readlink /proc/$pid/ns/pid)" "$(readlink /proc/self/ns/pid)" "the container has its own pid namespace"
 isnt "$(readlink /proc/$pid/ns/net)" "$(readlink /proc/self/ns/net)" "the container has its own network namespace"
+shim_pid=$(cat "$T/run/engine/$id/shim.pid")
+is "$(awk '/^PPid:/ {print $2}' "/proc/$pid/status")" "$shim_pid" \
+	"the container's init is the shim's own child (created in the shim)"
+sleep 0.3
+rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$shim_pid/status")
+ok "the idle shim with the built-in runtime stays within 1 MiB of RSS (${rss} kB)" test "$rss" -le 1024
+mnt=$(awk -v p="$T/root/engine/containers/$id/bundle/rootfs" '$5 == p {print $NF}' /proc/self/mountinfo)
+like "$mnt" 'upperdir=' "the root filesystem is an overlay mounted on the bundle"
+unlike "$mnt" 'volatile' "a container kept after it ends syncs its overlay (no volatile)"
 out=$(B exec bt-eng-d1 sh -c 'echo in-exec; exit 4')
 is "$?:$out" "4:in-exec" "exec: output and exit code"
 out=$(B exec -t bt-eng-d1 tty | tr -d '\r')
@@ -91,6 +100,12 @@ like "$(B ps -a | grep bt-eng-d1)" 'Exited \(0\)' "ps -a: exited"
 B rm bt-eng-d1 >/dev/null
 is "$(B ps -aq)" "" "rm: the container is gone"
 nothing_left "run -d, exec, stop, rm"
+
+# --- a --rm container's overlay is volatile: its unmount waits for no disk write
+rid=$(B run -d --rm --network none busybox sleep 30)
+like "$(awk -v p="$T/root/engine/containers/$rid/bundle/rootfs" '$5 == p {print $NF}' /proc/self/mountinfo)" \
+	'(^|,)(fsync=)?volatile(,|$)' "run --rm: the overlay is mounted volatile"
+B rm -f "$rid" >/dev/null
 
 # --- logs --tail, --since, -f
 B run -d --name bt-eng-l1 busybox sh -c 'for i in 1 2 3 4 5; do echo l$i; done; sleep 2; echo late' >/dev/null

@@ -5,7 +5,7 @@
 # code; and nothing is left behind by any of them.
 . "$(dirname "$0")/../lib/tap.sh"
 need_root
-plan 85
+plan 89
 
 T=$(tap_tmpdir)
 B() { "$BUILD/bin/berthctl" --root "$T/root" --runroot "$T/run" --cni-config-dir "$T/cni" "$@"; }
@@ -52,6 +52,9 @@ err 125 "container \`bt-eng-noctr\`: no such container" rm bt-eng-noctr
 err 125 "container \`bt-eng-noctr\`: no such container" exec bt-eng-noctr true
 err 125 "signal \`BT\`: not a signal name or number" kill -s BT "$id"
 err 125 "memory \`lots\`: expected a size" run --rm --memory lots busybox true
+# found while the bundle is made, with the shim already started and waiting
+err 125 "volume \`/bt-eng-nosrc:/x\`: source \`/bt-eng-nosrc\`: No such file or directory" \
+	run --rm --network none -v /bt-eng-nosrc:/x busybox true
 err 125 "port \`99999:80\`: \`99999\` is not a port number" run --rm -p 99999:80 busybox true
 err 125 "workdir \`rel\`: must be absolute" run --rm --workdir rel busybox true
 err 125 "shim \`/bt-eng-no/shim\`: No such file or directory" --shim /bt-eng-no/shim run --rm busybox true
@@ -67,6 +70,7 @@ left=""
 grep -q "$T" /proc/self/mountinfo && left="$left mount"
 [ -z "$(ls "$T/run/netns" 2>/dev/null)" ] || left="$left netns"
 [ -z "$(ls "$T/run/engine" 2>/dev/null)" ] || left="$left shim-state"
+ps -eo args= | grep -v grep | grep -q "$T/run" && left="$left process"
 [ -z "$(ls "$T/root/volumes" 2>/dev/null)" ] || left="$left volume"
 [ "$(ls "$T/cni")" = "$(printf '10-noplugin.conflist\n20-noportmap.conflist')" ] || left="$left network"
 is "${left:-none}" none "errors: nothing left behind"

@@ -10,7 +10,7 @@ RT=${SHIM_RUNTIME:-$BERTH}
 [ -x "$RT" ] || skip_all "no OCI runtime at $RT"
 SHIM=$BUILD/bin/berth-shim
 CLIENT=$BERTH_TOP/tests/shim/shimclient.pl
-plan 46
+plan 54
 
 T=$(tap_tmpdir)
 RROOT=$T/rt
@@ -157,7 +157,7 @@ wait_exit rs
 is "$(field rs restarts):$(grep -c ' F run$' "$T/rs.st/ctr.log")" "2:3" "on-failure:2 restarts twice, then stops"
 is "$(field rs exit_code)" 1 "the last exit code is recorded"
 
-# --- --runtime builtin: libberth in the shim's forked children, no runtime binary
+# --- --runtime builtin: libberth in the shim, no runtime binary
 bundle bi sh -c 'echo via-libberth; exit 4'
 r=$(shim bi --runtime builtin)
 like "$r" '^ok [0-9]+$' "builtin runtime: the container starts"
@@ -172,6 +172,41 @@ r=$(shim bnf --runtime builtin)
 like "$r" '^error .*/no/such/binary.*([Nn]o such file|not found)' \
 	"builtin runtime: a command that is not there, one error naming it"
 ok "builtin runtime: nothing left of the failed container" test ! -e "$RROOT/bt-eng-bnf-$$"
+
+# --- --wait-fd: set up, then wait for the bundle; EOF calls it off, a byte lets it create
+# wait_shim NAME — a builtin shim waiting on the fifo NAME.go (opened for writing on fd 7)
+wait_shim() {
+	mkdir -p "$T/$1.st"
+	rm -f "$T/$1.go"
+	mkfifo "$T/$1.go"
+	defer "kill -9 \$(cat '$T/$1.st/shim.pid' 2>/dev/null) 2>/dev/null; '$RT' --root '$RROOT' delete -f bt-eng-$1-$$ 2>/dev/null"
+	"$SHIM" --runtime builtin --runtime-root "$RROOT" --bundle "$T/$1" --state-dir "$T/$1.st" \
+		--sync-fd 3 --wait-fd 4 --exit-command /bin/touch --exit-command-arg "$T/$1.ran" \
+		"bt-eng-$1-$$" 3>"$T/$1.sync" 4<"$T/$1.go" >/dev/null 2>&1 &
+	exec 7>"$T/$1.go"
+	for i in $(seq 100); do [ -S "$T/$1.st/attach" ] && break; sleep 0.02; done
+}
+bundle wf sh -c 'echo after-the-go'
+wait_shim wf
+wpid=$(cat "$T/wf.st/shim.pid")
+ok "wait-fd: the shim is up and listening" test -S "$T/wf.st/attach"
+ok "wait-fd: no container yet" test ! -e "$RROOT/bt-eng-wf-$$"
+printf g >&7
+exec 7>&-
+wait_exit wf
+is "$(head -c 3 "$T/wf.sync"):$(field wf exit_code):$(cri_text "$T/wf.st/ctr.log")" "ok :0:after-the-go" \
+	"wait-fd: after the byte, the container is created and runs"
+bundle wa true
+wait_shim wa
+wpid=$(cat "$T/wa.st/shim.pid")
+exec 7>&-
+for i in $(seq 100); do kill -0 "$wpid" 2>/dev/null || break; sleep 0.02; done
+ok "wait-fd: on EOF the shim exits" eval '! kill -0 $wpid 2>/dev/null'
+is "$(cat "$T/wa.sync")" "" "wait-fd: it answers nothing (the caller gave up)"
+ok "wait-fd: no container, no exit file" test ! -e "$RROOT/bt-eng-wa-$$" -a ! -e "$T/wa.st/exit"
+ok "wait-fd: no attach socket left" test ! -e "$T/wa.st/attach"
+sleep 0.2
+ok "wait-fd: called off, the exit command does not run" test ! -e "$T/wa.ran"
 
 # --- --attach-first and a `start` request: the process runs without an attached client
 bundle af sh -c 'echo started-by-request'
