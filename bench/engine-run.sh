@@ -8,7 +8,7 @@
 # runs the runtime through libberth inside the shim (--runtime builtin, its
 # default).  BASE_BERTHCTL=PATH (e.g. a build of
 # an older commit) is timed in the same run for a before/after comparison.
-# All are timed interleaved, round by round.  Prints the median and mean per
+# All are timed in one run, in blocks that take turns (see BLOCK below).  Prints the median and mean per
 # run, the ratio podman/berthctl and berthctl's cost above the floor.  Needs root.
 #
 # podman here: --runtime runc (crun 1.8 refuses hybrid cgroups: "cgroups in
@@ -66,9 +66,7 @@ cp -a "$T/rootfs" "$T/bundle/rootfs"
 jq '.process.args = ["true"] | .process.terminal = false' "$T/bundle/config.json" > "$T/config.json" &&
 	mv "$T/config.json" "$T/bundle/config.json"
 
-# The configurations, timed interleaved: round i runs each once (in turn
-# forwards and backwards), so a load that changes during the run (this is a
-# shared machine) weighs on all of them alike.
+# The configurations.
 names=() cmds=()
 add() { names+=("$1"); shift; cmds+=("$(printf '%q ' "$@")"); }
 add true /bin/true
@@ -92,10 +90,20 @@ once() { # IDX — one timed run of configuration IDX, appended to its file (µs
 	t1=${EPOCHREALTIME/[.,]/}
 	echo $((t1 - t0)) >> "$T/times-${names[$1]}"
 }
+# The N runs of a configuration go in blocks of BLOCK (default 10) back to
+# back, as a loop of `run --rm` would; the blocks of the configurations take
+# turns, so a machine whose speed drifts (this one is shared) weighs on all
+# alike.  Between blocks SETTLE seconds (default 0.5) let what a block left
+# working (podman's cleanup processes, deferred kernel work) finish.
+BLOCK=${BLOCK:-10}
+SETTLE=${SETTLE:-0.5}
 for i in "${!names[@]}"; do eval "${cmds[$i]}" >/dev/null 2>&1; : > "$T/times-${names[$i]}"; done # warm-up
-for ((r = 0; r < N; r++)); do
+for ((r = 0; r * BLOCK < N; r++)); do
 	if ((r % 2 == 0)); then order=("${!names[@]}"); else mapfile -t order < <(printf '%s\n' "${!names[@]}" | tac); fi
-	for i in "${order[@]}"; do once "$i"; done
+	for i in "${order[@]}"; do
+		sleep "$SETTLE"
+		for ((k = r * BLOCK; k < N && k < (r + 1) * BLOCK; k++)); do once "$i"; done
+	done
 done
 declare -A med mean
 for i in "${!names[@]}"; do
@@ -114,7 +122,7 @@ label() {
 	podman) echo "podman ($(basename "$RUNC")), --network none" ;;
 	esac
 }
-printf '%-38s %10s %10s\n' "run --rm IMAGE true (x$N, interleaved)" "median ms" "mean ms"
+printf '%-38s %10s %10s\n' "run --rm IMAGE true (x$N, blocks of $BLOCK)" "median ms" "mean ms"
 for n in "${names[@]}"; do printf '%-38s %10s %10s\n' "$(label "$n")" "${med[$n]}" "${mean[$n]}"; done
 awk -v p="${med[podman]}" -v b="${med[berthctl]}" 'BEGIN {printf "ratio podman/berthctl (median): %.2fx\n", p / b}'
 awk -v f="${med[berth-run]}" -v b="${med[berthctl]}" 'BEGIN {printf "berthctl above the berth-run floor: %.1f ms\n", b - f}'

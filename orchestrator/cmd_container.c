@@ -58,16 +58,7 @@ static void new_id(char id[ENGINE_ID_LEN + 1])
 		sprintf(id + 2 * i, "%02x", raw[i]);
 }
 
-static void now_rfc3339(char *buf, size_t len)
-{
-	struct timespec ts;
-	struct tm tm;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
-}
 
 /* A short name as registries spell it: without a host part we never go to the network. */
 static bool names_registry(const char *ref)
@@ -224,7 +215,7 @@ static int do_create(struct berthctl_opts *o, struct run_opts *r, bool defer_cni
 		engine_ctr_free(c);
 		return -1;
 	}
-	now_rfc3339(created, sizeof(created));
+	berth_rfc3339_now(created, sizeof(created));
 	json_t *ports = json_array();
 	for (size_t i = 0; i < r->nports; i++)
 		json_array_append_new(ports, json_pack("{s:i, s:i, s:s}", "host", r->ports[i].host,

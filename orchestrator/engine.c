@@ -599,63 +599,28 @@ int engine_start_attached(struct berthctl_opts *o, struct engine_ctr *c, engine_
 	return 0;
 }
 
-void engine_shim_early_init(struct engine_shim_early *es, bool attach_first, bool attached)
-{
-	*es = (struct engine_shim_early){ .attach_first = attach_first, .attached = attached,
-					  .reply_fd = -1, .go_fd = -1, .attach = { -1, -1 } };
-}
 
-int engine_shim_spawn(struct berthctl_opts *o, struct engine_ctr *c, struct engine_shim_early *es,
-		      berth_error_t *err)
-{
-	if (es->attached &&
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, es->attach) < 0)
-		return berth_error_errno(err, errno, "socketpair");
-	if (start_shim(o, c, es->attach_first, NULL, NULL, es->attached ? es->attach : NULL, es,
-		       NULL, err) < 0) {
-		engine_shim_abort(es);
-		return -1;
-	}
-	return 0;
-}
+/* What of the container's record the shim's arguments say (read before any thread runs). */
+struct shim_args {
+	bool tty, stdin_open, rm;
+	char *restart;
+};
 
-int engine_shim_go(struct berthctl_opts *o, struct engine_ctr *c, struct engine_shim_early *es,
-		   engine_during_fn during, const char *req, int *fd, pid_t *pid,
-		   berth_error_t *err)
+static void shim_args_of(struct engine_ctr *c, struct shim_args *a)
 {
-	int ret = start_shim(o, c, es->attach_first, during, req,
-			     es->attached ? es->attach : NULL, es, pid, err);
-
-	/* from here on it is the shim of a container (gone if it failed, see start_shim()) */
-	es->spawned = false;
-	if (ret == 0 && fd)
-		*fd = steal_fd(&es->attach[0]);
-	engine_shim_abort(es);
-	return ret;
-}
-
-void engine_shim_abort(struct engine_shim_early *es)
-{
-	/* EOF instead of the go: the shim exits having created nothing */
-	if (es->go_fd >= 0)
-		close(steal_fd(&es->go_fd));
-	if (es->reply_fd >= 0)
-		close(steal_fd(&es->reply_fd));
-	for (int i = 0; i < 2; i++)
-		if (es->attach[i] >= 0)
-			close(steal_fd(&es->attach[i]));
-	if (es->spawned)
-		waitpid(es->child, NULL, 0);
-	es->spawned = false;
+	a->tty = json_is_true(json_object_get(c->rec, "tty"));
+	a->stdin_open = json_is_true(json_object_get(c->rec, "stdin"));
+	a->rm = json_is_true(json_object_get(c->rec, "rm"));
+	a->restart = jstr(c->rec, "restart") ? strdup(jstr(c->rec, "restart")) : NULL;
 }
 
 /*
  * posix_spawn the shim for container c; *reply_fd reads its answer.  With
  * go_fd, it waits for a byte there before it creates the container.
  */
-static int spawn_shim(struct berthctl_opts *o, struct engine_ctr *c, bool attach_first,
-		      const int *attach, int *go_fd, pid_t *child_out, int *reply_fd,
-		      berth_error_t *err)
+static int spawn_shim(struct berthctl_opts *o, struct engine_ctr *c, const struct shim_args *sa,
+		      bool attach_first, const int *attach, int *go_fd, pid_t *child_out,
+		      int *reply_fd, berth_error_t *err)
 {
 	const char *shim = engine_shim(o);
 	char sync_arg[16], attach_arg[16], wait_arg[16];
@@ -677,10 +642,11 @@ static int spawn_shim(struct berthctl_opts *o, struct engine_ctr *c, bool attach
 	}
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return berth_error_errno(err, errno, "pipe");
-	if (go_fd && pipe2(g, O_CLOEXEC) < 0) {
+	/* a socket: a shim that failed early gives EPIPE there, not SIGPIPE */
+	if (go_fd && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, g) < 0) {
 		close(p[0]);
 		close(p[1]);
-		return berth_error_errno(err, errno, "pipe");
+		return berth_error_errno(err, errno, "socketpair");
 	}
 	snprintf(sync_arg, sizeof(sync_arg), "%d", p[1]);
 	argv[n++] = (char *)shim;
@@ -707,13 +673,13 @@ static int spawn_shim(struct berthctl_opts *o, struct engine_ctr *c, bool attach
 		argv[n++] = "--attach-fd";
 		argv[n++] = attach_arg;
 	}
-	if (json_is_true(json_object_get(c->rec, "tty")))
+	if (sa->tty)
 		argv[n++] = "--terminal";
-	if (json_is_true(json_object_get(c->rec, "stdin")))
+	if (sa->stdin_open)
 		argv[n++] = "--stdin";
-	if (jstr(c->rec, "restart")) {
+	if (sa->restart) {
 		argv[n++] = "--restart";
-		argv[n++] = (char *)jstr(c->rec, "restart");
+		argv[n++] = sa->restart;
 	}
 	if (attach_first)
 		argv[n++] = "--attach-first";
@@ -735,7 +701,7 @@ static int spawn_shim(struct berthctl_opts *o, struct engine_ctr *c, bool attach
 	 */
 	static char self[PATH_MAX];
 	cleanup_free char *lockfile = path_join(c->p.dir, "lock");
-	if (json_is_true(json_object_get(c->rec, "rm")) && lockfile) {
+	if (sa->rm && lockfile) {
 		/* removed at exit: its exit file need not survive a crash */
 		argv[n++] = "--no-sync-exit";
 		argv[n++] = "--exit-command-lock";
@@ -818,24 +784,20 @@ static int start_shim(struct berthctl_opts *o, struct engine_ctr *c, bool attach
 	size_t got = 0;
 	pid_t child;
 
-	if (es && !es->spawned) {
-		if (spawn_shim(o, c, attach_first, attach, &es->go_fd, &es->child, &es->reply_fd,
-			       err) < 0)
-			return -1;
-		es->spawned = true;
-		return 0;
-	}
 	if (es) {
 		/* the bundle is complete: let the waiting shim create the container */
 		child = es->child;
 		p[0] = steal_fd(&es->reply_fd);
-		if (write(es->go_fd, "g", 1) != 1) {
-			close(p[0]);
-			return berth_error_errno(err, errno, "talk to the shim of `%.12s`", c->id);
-		}
+		/* failing, the shim has exited: its answer says why */
+		(void)send(es->go_fd, "g", 1, MSG_NOSIGNAL);
 		close(steal_fd(&es->go_fd));
-	} else if (spawn_shim(o, c, attach_first, attach, NULL, &child, &p[0], err) < 0) {
-		return -1;
+	} else {
+		struct shim_args sa;
+		shim_args_of(c, &sa);
+		int r = spawn_shim(o, c, &sa, attach_first, attach, NULL, &child, &p[0], err);
+		free(sa.restart);
+		if (r < 0)
+			return -1;
 	}
 	if (during)
 		during_ret = during(o, c, &during_err);
@@ -879,6 +841,124 @@ static int start_shim(struct berthctl_opts *o, struct engine_ctr *c, bool attach
 		return ret;
 	}
 	return berth_error(err, EIO, "shim `%s` exited without starting the container", shim);
+}
+
+static int shim_spawned(struct engine_shim_early *es, berth_error_t *err);
+
+void engine_shim_early_init(struct engine_shim_early *es, bool attach_first, bool attached)
+{
+	*es = (struct engine_shim_early){ .attach_first = attach_first, .attached = attached,
+					  .reply_fd = -1, .go_fd = -1, .attach = { -1, -1 } };
+}
+
+/*
+ * The vfork of posix_spawn holds the calling thread until the shim's exec
+ * is done, and unmapping its stack after costs as much again: a thread of
+ * its own does it while berthctl goes on with the bundle.
+ */
+struct shim_spawn_job {
+	struct berthctl_opts *o;
+	struct engine_ctr *c;
+	struct engine_shim_early *es;
+	struct shim_args sa;
+	int ret;
+	berth_error_t err;
+};
+
+static void *shim_spawner(void *arg)
+{
+	struct shim_spawn_job *j = arg;
+	struct engine_shim_early *es = j->es;
+
+	j->ret = spawn_shim(j->o, j->c, &j->sa, es->attach_first, es->attached ? es->attach : NULL,
+			    &es->go_fd, &es->child, &es->reply_fd, &j->err);
+	return NULL;
+}
+
+int engine_shim_spawn(struct berthctl_opts *o, struct engine_ctr *c, struct engine_shim_early *es,
+		      berth_error_t *err)
+{
+	struct shim_spawn_job *j;
+
+	if (es->attached &&
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, es->attach) < 0)
+		return berth_error_errno(err, errno, "socketpair");
+	j = calloc(1, sizeof(*j));
+	if (j == NULL) {
+		engine_shim_abort(es);
+		return berth_error_errno(err, ENOMEM, "shim");
+	}
+	*j = (struct shim_spawn_job){ .o = o, .c = c, .es = es };
+	shim_args_of(c, &j->sa);
+	es->job = j;
+	es->spawned = true;
+	if (pthread_create(&es->spawner, NULL, shim_spawner, j) == 0) {
+		es->spawning = true;
+		return 0;
+	}
+	shim_spawner(j);
+	return shim_spawned(es, err);
+}
+
+/* The spawn is over: its outcome (on failure, es is left with nothing to undo). */
+static int shim_spawned(struct engine_shim_early *es, berth_error_t *err)
+{
+	struct shim_spawn_job *j = es->job;
+	int ret = 0;
+
+	if (j == NULL)
+		return 0;
+	if (es->spawning)
+		pthread_join(es->spawner, NULL);
+	es->spawning = false;
+	if (j->ret < 0) {
+		es->spawned = false;
+		es->go_fd = es->reply_fd = -1;
+		if (err)
+			*err = j->err;
+		else
+			berth_error_release(&j->err);
+		ret = -1;
+	}
+	free(j->sa.restart);
+	free(j);
+	es->job = NULL;
+	return ret;
+}
+
+int engine_shim_go(struct berthctl_opts *o, struct engine_ctr *c, struct engine_shim_early *es,
+		   engine_during_fn during, const char *req, int *fd, pid_t *pid,
+		   berth_error_t *err)
+{
+	if (shim_spawned(es, err) < 0) {
+		engine_shim_abort(es);
+		return -1;
+	}
+	int ret = start_shim(o, c, es->attach_first, during, req,
+			     es->attached ? es->attach : NULL, es, pid, err);
+
+	/* from here on it is the shim of a container (gone if it failed, see start_shim()) */
+	es->spawned = false;
+	if (ret == 0 && fd)
+		*fd = steal_fd(&es->attach[0]);
+	engine_shim_abort(es);
+	return ret;
+}
+
+void engine_shim_abort(struct engine_shim_early *es)
+{
+	shim_spawned(es, NULL);
+	/* EOF instead of the go: the shim exits having created nothing */
+	if (es->go_fd >= 0)
+		close(steal_fd(&es->go_fd));
+	if (es->reply_fd >= 0)
+		close(steal_fd(&es->reply_fd));
+	for (int i = 0; i < 2; i++)
+		if (es->attach[i] >= 0)
+			close(steal_fd(&es->attach[i]));
+	if (es->spawned)
+		waitpid(es->child, NULL, 0);
+	es->spawned = false;
 }
 
 /* ---- removal ---------------------------------------------------------- */

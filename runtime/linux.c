@@ -148,45 +148,12 @@ ssize_t berth_sync_recv(int fd, char *buf, size_t len, int *passed)
 	return n;
 }
 
-/*
- * The UTC date of a day count since 1970-01-01 (proleptic Gregorian, in
- * 400-year eras of 146097 days, each year starting on March 1st so that the
- * leap day comes last).  gmtime_r would do, but glibc loads /etc/localtime for
- * it: six system calls on every create.
- */
-static void civil_from_days(long long days, long long *year, unsigned *month, unsigned *day)
-{
-	long long z = days + 719468; /* days since 0000-03-01 */
-	long long era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);                            /* [0, 146096] */
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;   /* [0, 399] */
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                 /* [0, 365] */
-	unsigned mp = (5 * doy + 2) / 153;                                      /* March = 0 */
-
-	*day = doy - (153 * mp + 2) / 5 + 1;
-	*month = mp < 10 ? mp + 3 : mp - 9;
-	*year = (long long)yoe + era * 400 + (*month <= 2);
-}
-
 static char *rfc3339_now(void)
 {
-	struct timespec ts;
-	long long days, year;
-	unsigned month, day, secs;
-	char *s = NULL;
+	char buf[48];
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	days = ts.tv_sec / 86400;
-	secs = (unsigned)(ts.tv_sec % 86400);
-	if (ts.tv_sec < 0 && secs) {
-		days--;
-		secs = (unsigned)(ts.tv_sec - days * 86400);
-	}
-	civil_from_days(days, &year, &month, &day);
-	if (asprintf(&s, "%04lld-%02u-%02uT%02u:%02u:%02u.%09ldZ", year, month, day, secs / 3600,
-		     secs / 60 % 60, secs % 60, ts.tv_nsec) < 0)
-		return NULL;
-	return s;
+	berth_rfc3339_now(buf, sizeof(buf));
+	return strdup(buf);
 }
 
 char *berth_container_state_text(struct berth_container *c, enum berth_status s)

@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util.h"
+
 /* The --log, --log-format and --debug options, set once by main(). */
 static struct {
 	const char *path;
@@ -57,18 +59,6 @@ static const char *level_name(enum berth_log_level level)
 	}
 }
 
-/* A 2006-01-02T15:04:05.000000000Z timestamp (what runc writes in its log). */
-static void rfc3339_now(char *buf, size_t len)
-{
-	struct timespec ts;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
-}
-
 void berth_log_line(enum berth_log_level level, const char *msg)
 {
 	char now[64];
@@ -77,7 +67,8 @@ void berth_log_line(enum berth_log_level level, const char *msg)
 
 	if (opts.path == NULL)
 		return;
-	rfc3339_now(now, sizeof(now));
+	/* 2006-01-02T15:04:05.000000000Z, what runc writes in its log */
+	berth_rfc3339_now(now, sizeof(now));
 	if (opts.json) {
 		json_t *j = json_pack("{s:s, s:s, s:s}", "level", level_name(level), "msg", msg,
 				      "time", now);

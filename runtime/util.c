@@ -155,3 +155,49 @@ int berth_json_load_file(const char *path, json_t **out, berth_error_t *err)
 	*out = j;
 	return 0;
 }
+
+/*
+ * The civil date of a day count since 1970-01-01 (proleptic Gregorian, in
+ * 400-year eras of 146097 days, each year starting on March 1st so that the
+ * leap day comes last).
+ */
+static void civil_from_days(long long days, long long *year, unsigned *month, unsigned *day)
+{
+	long long z = days + 719468; /* days since 0000-03-01 */
+	long long era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);                            /* [0, 146096] */
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;   /* [0, 399] */
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                 /* [0, 365] */
+	unsigned mp = (5 * doy + 2) / 153;                                      /* March = 0 */
+
+	*day = doy - (153 * mp + 2) / 5 + 1;
+	*month = mp < 10 ? mp + 3 : mp - 9;
+	*year = (long long)yoe + era * 400 + (*month <= 2);
+}
+
+void berth_utc(time_t t, struct tm *tm)
+{
+	long long days = t / 86400, year;
+	long long secs = t % 86400;
+	unsigned month, day;
+
+	if (secs < 0) {
+		days--;
+		secs += 86400;
+	}
+	civil_from_days(days, &year, &month, &day);
+	*tm = (struct tm){ .tm_year = (int)(year - 1900), .tm_mon = (int)month - 1, .tm_mday = (int)day,
+			   .tm_hour = (int)(secs / 3600), .tm_min = (int)(secs / 60 % 60),
+			   .tm_sec = (int)(secs % 60), .tm_wday = (int)((days % 7 + 11) % 7) };
+}
+
+void berth_rfc3339_now(char *out, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	berth_utc(ts.tv_sec, &tm);
+	snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+}

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "cleanup.h"
 #include "error.h"
@@ -45,5 +46,13 @@ int berth_json_load_file(const char *path, json_t **out, berth_error_t *err);
 /* Write and read all of a buffer, retrying on EINTR and short counts. */
 ssize_t berth_write_all(int fd, const void *buf, size_t len);
 ssize_t berth_read_all(int fd, void *buf, size_t len);
+
+/*
+ * t as UTC in *tm, as gmtime_r() does it but without glibc's loading of
+ * /etc/localtime on the first call (six system calls in every process).
+ */
+void berth_utc(time_t t, struct tm *tm);
+/* Now as RFC 3339 with nanoseconds in UTC ("2006-01-02T15:04:05.000000000Z"); len >= 40. */
+void berth_rfc3339_now(char *out, size_t len);
 
 #endif

@@ -33,13 +33,7 @@
 
 void shim_format_time(char *out, size_t len)
 {
-	struct timespec ts;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+	berth_rfc3339_now(out, len);
 }
 
 int shim_log_open(struct shim_log *log, const char *path, off_t max_size, int max_files,
@@ -96,7 +90,7 @@ static size_t log_stamp(struct shim_log *log, char *out)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (ts.tv_sec != log->last_sec) {
-		gmtime_r(&ts.tv_sec, &tm);
+		berth_utc(ts.tv_sec, &tm);
 		strftime(log->sec_str, sizeof(log->sec_str), "%Y-%m-%dT%H:%M:%S", &tm);
 		log->last_sec = ts.tv_sec;
 	}

@@ -231,7 +231,9 @@ static int parse_args(int argc, char **argv, struct shim_opts *o, char **exit_ar
 			exit(0);
 		default:
 			usage(stderr);
-			return berth_error(err, EINVAL, "bad usage");
+			/* the caller may be newer: name what we did not take */
+			return berth_error(err, EINVAL, "bad usage: option `%s` (see --help)",
+					   argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)
