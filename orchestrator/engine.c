@@ -788,8 +788,12 @@ static int start_shim(struct berthctl_opts *o, struct engine_ctr *c, bool attach
 		/* the bundle is complete: let the waiting shim create the container */
 		child = es->child;
 		p[0] = steal_fd(&es->reply_fd);
-		/* failing, the shim has exited: its answer says why */
-		(void)send(es->go_fd, "g", 1, MSG_NOSIGNAL);
+		/*
+		 * `s`: nothing to do before the process runs and our attach
+		 * request comes right away: it need not wait for a start.
+		 * Failing, the shim has exited: its answer says why.
+		 */
+		(void)send(es->go_fd, during == NULL && attach ? "s" : "g", 1, MSG_NOSIGNAL);
 		close(steal_fd(&es->go_fd));
 	} else {
 		struct shim_args sa;

@@ -122,13 +122,14 @@ int shim_builtin_create(const char *root, const char *id, const char *bundle, co
 
 	shim_builtin_forget();
 	if (snprintf(created.id, sizeof(created.id), "%s", id) >= (int)sizeof(created.id) ||
-	    snprintf(created.pid_file, sizeof(created.pid_file), "%s", pid_file) >=
+	    snprintf(created.pid_file, sizeof(created.pid_file), "%s", pid_file ? pid_file : "") >=
 		    (int)sizeof(created.pid_file))
 		return berth_error(err, ENAMETOOLONG, "create `%s`: name too long", id);
 	created.o = (struct berth_create_opts){
 		.id = created.id,
 		.bundle = bundle,
-		.pid_file = created.pid_file,
+		/* none: the init runs its program right away, without waiting for a start */
+		.pid_file = pid_file ? created.pid_file : NULL,
 		.console_socket = console_socket,
 		/* the init waits for START on the sync socket, not on exec.fifo */
 		.run = true,

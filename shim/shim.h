@@ -80,7 +80,8 @@ int shim_builtin_start(const char *root, const char *id, berth_error_t *err);
 void shim_builtin_delete(const char *root, const char *id);
 /*
  * The container created by libberth in this process, its init our child with
- * stdio[0..2] (-1: /dev/null) as its stdio; it waits for shim_builtin_run().
+ * stdio[0..2] (-1: /dev/null) as its stdio; it waits for shim_builtin_run()
+ * (pid_file NULL: it does not wait, shim_builtin_run() only records it).
  */
 int shim_builtin_create(const char *root, const char *id, const char *bundle, const char *pid_file,
 			const char *console_socket, const int stdio[3], pid_t *pid, berth_error_t *err);

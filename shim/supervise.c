@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -91,6 +92,10 @@ struct shim {
 	bool running, done;
 	bool trim; /* started, or an exec session came or went: shim_trim_text() once idle */
 	bool start_asked; /* --attach-first: a `start` request came (no attach needed) */
+	bool straight;    /* --wait-fd said `s`: no start to wait for, the attach request follows */
+	bool early_exit;  /* the container was reaped before it was marked running ... */
+	int early_status; /* ... with this status: its exit once it is */
+	struct client *first; /* the --attach-fd client */
 	bool restoring;     /* the next spawn of the container is a restore (--restore) */
 	bool checkpointing; /* an exit of the container now is the end of a checkpoint */
 	int restarts, backoff_step, dirfd;
@@ -562,9 +567,15 @@ static int session_spawn(struct shim *s, struct session *ss, bool tty, bool want
 	unlink(ss->pidfile);
 	if (direct) {
 		const int stdio[3] = { inp[0], outp[1], errp[1] };
-		if (shim_builtin_create(s->o->runtime_root, s->o->id, s->o->bundle, ss->pidfile,
-					tty ? sock : NULL, stdio, &ss->pid, err) < 0)
+		if (shim_builtin_create(s->o->runtime_root, s->o->id, s->o->bundle,
+					s->straight ? NULL : ss->pidfile, tty ? sock : NULL, stdio,
+					&ss->pid, err) < 0)
 			goto out;
+		if (s->straight) {
+			char v[16];
+			int len = snprintf(v, sizeof(v), "%d", (int)ss->pid);
+			berth_write_file_atomic(ss->pidfile, v, (size_t)len, 0644, false, NULL);
+		}
 		/* the init sent the pty master before it reported ready: it is queued */
 		if (tty && (call.console_fd = shim_receive_console(console_listen, err)) < 0) {
 			shim_builtin_forget();
@@ -668,6 +679,8 @@ static int create_container(struct shim *s, berth_error_t *err)
 	return 0;
 }
 
+static void container_exited(struct shim *s, int status);
+
 static int run_start(struct shim *s, berth_error_t *err)
 {
 	char *argv[8];
@@ -723,6 +736,10 @@ started:
 	s->running = true;
 	clock_gettime(CLOCK_MONOTONIC, &s->started);
 	write_status(s, "running");
+	if (s->early_exit) {
+		s->early_exit = false;
+		container_exited(s, s->early_status);
+	}
 	return 0;
 }
 
@@ -1143,6 +1160,12 @@ static void reap(struct shim *s)
 			container_exited(s, status);
 			continue;
 		}
+		/* a container that needs no start can be done before we call it running */
+		if (!s->running && !s->done && s->ctr.pid > 0 && pid == s->ctr.pid) {
+			s->early_exit = true;
+			s->early_status = status;
+			continue;
+		}
 		for (struct session *ss = s->execs; ss; ss = ss->next) {
 			if (!ss->dead && ss->pid == pid) {
 				exec_exited(s, ss, status);
@@ -1217,7 +1240,8 @@ static int setup(struct shim *s, berth_error_t *err)
 	/* the caller's end of a socket pair: a client that connected before we listened */
 	if (s->o->attach_fd >= 0) {
 		set_nonblock(s->o->attach_fd);
-		add_client(s, s->o->attach_fd);
+		if (add_client(s, s->o->attach_fd))
+			s->first = s->clients;
 		s->o->attach_fd = -1;
 	}
 	return 0;
@@ -1310,6 +1334,28 @@ static void shim_trim_text(void)
 		madvise((void *)start, end - start, MADV_DONTNEED);
 }
 
+/*
+ * Straight: the process may be writing already.  Its pipes are read only in
+ * the loop, so the attach request is taken first and nothing it writes is
+ * missed (the caller sent it right after the go; 30 s at most, as for
+ * --attach-first).
+ */
+static void await_first_request(struct shim *s)
+{
+	struct client *c = s->first;
+	struct timespec t0, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (c && c->mode == CLIENT_NEW && !c->dead) {
+		struct pollfd p = { .fd = c->fd, .events = POLLIN };
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - t0.tv_sec >= 30 || poll(&p, 1, 1000) < 0)
+			break;
+		if (p.revents)
+			client_readable(s, c);
+	}
+}
+
 static bool someone_attached(struct shim *s)
 {
 	for (struct client *c = s->clients; c; c = c->next)
@@ -1335,6 +1381,8 @@ int shim_supervise(struct shim_opts *o, berth_error_t *err)
 		while (k < 0 && errno == EINTR);
 		close(o->wait_fd);
 		o->wait_fd = -1;
+		/* `s`: the caller's attach request follows at once; the init need not wait for it */
+		s.straight = k == 1 && go == 's' && s.first && strcmp(o->runtime, SHIM_RUNTIME_BUILTIN) == 0;
 		if (k != 1) {
 			o->called_off = true;
 			unlink(state_path(&s, "attach"));
@@ -1355,14 +1403,18 @@ int shim_supervise(struct shim_opts *o, berth_error_t *err)
 		return -1;
 	}
 	sync_reply(o, "ok %d\n", (int)s.ctr.pid);
+	if (s.straight)
+		await_first_request(&s);
 	if (o->attach_first) {
 		/* The caller attaches before the process runs, so it sees all of its output. */
 		struct timespec t0, now;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		do {
+		while (!s.straight && !someone_attached(&s) && !s.start_asked) {
 			loop_once(&s, 100);
 			clock_gettime(CLOCK_MONOTONIC, &now);
-		} while (!someone_attached(&s) && !s.start_asked && now.tv_sec - t0.tv_sec < 30);
+			if (now.tv_sec - t0.tv_sec >= 30)
+				break;
+		}
 		if (run_start(&s, err) < 0) {
 			char line[1100];
 			snprintf(line, sizeof(line), "%s\n", *err ? (*err)->msg : "start failed");

@@ -12,7 +12,7 @@ if [ -n "${ENGINE_RUNTIME:-}" ]; then
 	[ -x "$ENGINE_RUNTIME" ] || skip_all "no OCI runtime at $ENGINE_RUNTIME"
 	RTOPT=(--runtime "$ENGINE_RUNTIME")
 fi
-plan 71
+plan 72
 
 T=$(tap_tmpdir)
 BR=bt-eng-b$$
@@ -61,6 +61,9 @@ out=$(B run --rm busybox echo hello from inside)
 is "$?:$out" "0:hello from inside" "run --rm: the container's output, exit 0"
 B run --rm busybox sh -c 'exit 3'
 is $? 3 "run: the container's exit code is berthctl's"
+# a foreground run's process starts without waiting for the attach: none of its output is lost
+is "$(B run --rm --network none busybox seq 1 20000 | md5sum)" "$(seq 1 20000 | md5sum)" \
+	"run: all the output of a process that writes at once, in order"
 out=$(B run --rm busybox ip -4 -o addr show eth0)
 like "$out" "inet $NET\.[0-9]+/24" "the container gets an address on the default network"
 nothing_left "run --rm"
