@@ -1241,6 +1241,15 @@ int engine_remove(struct berthctl_opts *o, struct engine_ctr *c, bool force, ber
 		rm_job_start(&state_job, NULL, c->p.state);
 		engine_name_release(o, jstr(c->rec, "name"));
 		unlink(rec);
+		/*
+		 * Gone for everyone now: the lock file goes and the lock with it,
+		 * so a shim waiting for it (--exit-command-lock) exits while the
+		 * rest of the directory is removed.
+		 */
+		cleanup_free char *lockfile = path_join(c->p.dir, "lock");
+		if (lockfile)
+			unlink(lockfile);
+		engine_ctr_unlock(c);
 		engine_rm_tree(c->p.dir);
 	}
 	rm_job_wait(&netns_job);
