@@ -1150,47 +1150,8 @@ int engine_ctrs_using(struct berthctl_opts *o, const char *key, const char *valu
 	return 0;
 }
 
-/*
- * Work of a removal that depends on nothing else and runs in a thread of its
- * own: unmounting the netns, and the tree of the run-time state directory.
- * Each directory removed on a disk filesystem can wait for the device (a
- * discard, a journal commit); two removals in flight wait together.
- */
-struct rm_job {
-	pthread_t thread;
-	bool started;
-	const char *netns, *tree;
-};
-
-static void *rm_job_run(void *arg)
-{
-	struct rm_job *j = arg;
-
-	if (j->netns)
-		engine_netns_remove(j->netns);
-	if (j->tree)
-		engine_rm_tree(j->tree);
-	return NULL;
-}
-
-static void rm_job_start(struct rm_job *j, const char *netns, const char *tree)
-{
-	*j = (struct rm_job){ .netns = netns, .tree = tree };
-	j->started = pthread_create(&j->thread, NULL, rm_job_run, j) == 0;
-	if (!j->started) /* in this thread then */
-		rm_job_run(j);
-}
-
-static void rm_job_wait(struct rm_job *j)
-{
-	if (j->started)
-		pthread_join(j->thread, NULL);
-	j->started = false;
-}
-
 int engine_remove(struct berthctl_opts *o, struct engine_ctr *c, bool force, berth_error_t *err)
 {
-	struct rm_job netns_job = { 0 }, state_job = { 0 };
 	struct engine_state st;
 	const char *network = jstr(c->rec, "network");
 	pid_t shim_pid;
@@ -1228,8 +1189,7 @@ int engine_remove(struct berthctl_opts *o, struct engine_ctr *c, bool force, ber
 	if (network && strcmp(network, "host") != 0) {
 		if (strcmp(network, "none") != 0)
 			engine_cni_del(o, c);
-		/* while the root filesystem goes */
-		rm_job_start(&netns_job, c->p.netns, NULL);
+		engine_netns_remove(c->p.netns);
 	}
 	{
 		cleanup_storage_store struct storage_store *stor = NULL;
@@ -1238,7 +1198,7 @@ int engine_remove(struct berthctl_opts *o, struct engine_ctr *c, bool force, ber
 			ret = berth_error_wrap(err, "remove container `%.12s`", c->id);
 	}
 	if (ret == 0) {
-		rm_job_start(&state_job, NULL, c->p.state);
+		engine_rm_tree(c->p.state);
 		engine_name_release(o, jstr(c->rec, "name"));
 		unlink(rec);
 		/*
@@ -1252,8 +1212,6 @@ int engine_remove(struct berthctl_opts *o, struct engine_ctr *c, bool force, ber
 		engine_ctr_unlock(c);
 		engine_rm_tree(c->p.dir);
 	}
-	rm_job_wait(&netns_job);
-	rm_job_wait(&state_job);
 	engine_ctr_unlock(c);
 	/* That deletion may still be running (cgroups): it is done when the shim is gone. */
 	if (ret == 0 && shim_pid > 0)

@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <linux/mount.h>
 #include <stdio.h>
 #include <string.h>
@@ -194,20 +193,6 @@ fail:
 				name);
 }
 
-/* The overlay's work directory, removed by a thread while the caller removes the upper one. */
-struct work_rm {
-	pthread_t thread;
-	int dfd;
-};
-
-static void *work_rm_run(void *arg)
-{
-	struct work_rm *w = arg;
-
-	st_remove_tree_at(w->dfd, "work");
-	return NULL;
-}
-
 int storage_rootfs_remove(struct storage_store *st, const char *container_id, berth_error_t *err)
 {
 	cleanup_free char *cdir = NULL, *mp = NULL, *mpfile = NULL;
@@ -224,18 +209,6 @@ int storage_rootfs_remove(struct storage_store *st, const char *container_id, be
 			return berth_error_errno(err, errno, "container `%s`: unmount `%s`",
 						 container_id, mp);
 		/* a mountpoint outside the store is the caller's directory: leave it */
-	}
-	/*
-	 * Each directory removed can wait for the disk (a discard on a
-	 * filesystem mounted with it): the two subtrees wait together.
-	 */
-	struct work_rm w = { .dfd = open(cdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) };
-	if (w.dfd >= 0) {
-		bool threaded = pthread_create(&w.thread, NULL, work_rm_run, &w) == 0;
-		st_remove_tree_at(w.dfd, "upper");
-		if (threaded)
-			pthread_join(w.thread, NULL);
-		close(w.dfd);
 	}
 	if (st_remove_tree_at(AT_FDCWD, cdir) < 0)
 		return berth_error_errno(err, errno, "container `%s`: remove `%s`", container_id, cdir);
