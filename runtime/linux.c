@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <net/if.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -294,6 +296,21 @@ static int add_listen_env(struct berth_process *p, int n)
 	return 0;
 }
 
+static int loopback_up(berth_error_t *err)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	cleanup_close int sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (sk < 0 || ioctl(sk, SIOCGIFFLAGS, &ifr) < 0)
+		return berth_error_errno(err, errno, "loopback interface");
+	if (ifr.ifr_flags & IFF_UP)
+		return 0;
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(sk, SIOCSIFFLAGS, &ifr) < 0)
+		return berth_error_errno(err, errno, "bring up the loopback interface");
+	return 0;
+}
+
 static __attribute__((noreturn)) void container_init(struct init_ctx *x)
 {
 	const struct berth_config *cfg = x->cfg;
@@ -339,6 +356,9 @@ static __attribute__((noreturn)) void container_init(struct init_ctx *x)
 		child_fail(x, &err);
 	}
 	if (join_namespaces(x, &err) < 0)
+		child_fail(x, &err);
+	/* A network namespace made for the container has its loopback up, as with runc and crun. */
+	if (cfg->ns[BERTH_NS_NET].enabled && !cfg->ns[BERTH_NS_NET].path && loopback_up(&err) < 0)
 		child_fail(x, &err);
 	if (cfg->ns[BERTH_NS_CGROUP].enabled && !cfg->ns[BERTH_NS_CGROUP].path &&
 	    unshare(CLONE_NEWCGROUP) < 0) {

@@ -3,7 +3,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 need_root
 . "$(dirname "$0")/rt.sh"
-plan 29
+plan 31
 
 # a network namespace by path (what podman and CNI setups do)
 ns=bt-rt-netns-$$
@@ -15,6 +15,13 @@ rt_jq "$bun" "(.linux.namespaces[] | select(.type == \"network\")) |= {\"type\":
 out=$(b run -b "$bun" bt-rt-ns-net)
 is "$(head -1 <<<"$out")" "net:[$(stat -L -c %i /run/netns/$ns)]" "joins the network namespace given by path"
 like "$(tail -1 <<<"$out")" "bt-rt-v0" "sees the links of that namespace"
+
+# a network namespace of its own: new, with only its loopback, and that up (as runc and crun do)
+bun=$(rt_bundle netnew sh -c 'readlink /proc/self/ns/net; ip -o link show | grep -c ": "; ip -o link show lo')
+rt_jq "$bun" '(.linux.namespaces[] | select(.type == "network")) |= {"type": "network"}'
+out=$(b run -b "$bun" bt-rt-ns-netnew)
+isnt "$(head -1 <<<"$out")" "$(readlink /proc/self/ns/net)" "a network namespace of its own"
+like "$(sed -n 2,3p <<<"$out" | tr '\n' ' ')" '^1 .*lo: <LOOPBACK,UP' "only the loopback interface, and it is up"
 
 # another container's pid and ipc namespaces by path
 first=$(rt_bundle first sleep 1000)
