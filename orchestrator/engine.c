@@ -847,97 +847,37 @@ static int start_shim(struct berthctl_opts *o, struct engine_ctr *c, bool attach
 	return berth_error(err, EIO, "shim `%s` exited without starting the container", shim);
 }
 
-static int shim_spawned(struct engine_shim_early *es, berth_error_t *err);
-
 void engine_shim_early_init(struct engine_shim_early *es, bool attach_first, bool attached)
 {
 	*es = (struct engine_shim_early){ .attach_first = attach_first, .attached = attached,
 					  .reply_fd = -1, .go_fd = -1, .attach = { -1, -1 } };
 }
 
-/*
- * The vfork of posix_spawn holds the calling thread until the shim's exec
- * is done, and unmapping its stack after costs as much again: a thread of
- * its own does it while berthctl goes on with the bundle.
- */
-struct shim_spawn_job {
-	struct berthctl_opts *o;
-	struct engine_ctr *c;
-	struct engine_shim_early *es;
-	struct shim_args sa;
-	int ret;
-	berth_error_t err;
-};
-
-static void *shim_spawner(void *arg)
-{
-	struct shim_spawn_job *j = arg;
-	struct engine_shim_early *es = j->es;
-
-	j->ret = spawn_shim(j->o, j->c, &j->sa, es->attach_first, es->attached ? es->attach : NULL,
-			    &es->go_fd, &es->child, &es->reply_fd, &j->err);
-	return NULL;
-}
-
 int engine_shim_spawn(struct berthctl_opts *o, struct engine_ctr *c, struct engine_shim_early *es,
 		      berth_error_t *err)
 {
-	struct shim_spawn_job *j;
+	struct shim_args sa;
+	int ret;
 
 	if (es->attached &&
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, es->attach) < 0)
 		return berth_error_errno(err, errno, "socketpair");
-	j = calloc(1, sizeof(*j));
-	if (j == NULL) {
+	shim_args_of(c, &sa);
+	ret = spawn_shim(o, c, &sa, es->attach_first, es->attached ? es->attach : NULL, &es->go_fd,
+			 &es->child, &es->reply_fd, err);
+	free(sa.restart);
+	if (ret < 0) {
 		engine_shim_abort(es);
-		return berth_error_errno(err, ENOMEM, "shim");
+		return -1;
 	}
-	*j = (struct shim_spawn_job){ .o = o, .c = c, .es = es };
-	shim_args_of(c, &j->sa);
-	es->job = j;
 	es->spawned = true;
-	if (pthread_create(&es->spawner, NULL, shim_spawner, j) == 0) {
-		es->spawning = true;
-		return 0;
-	}
-	shim_spawner(j);
-	return shim_spawned(es, err);
-}
-
-/* The spawn is over: its outcome (on failure, es is left with nothing to undo). */
-static int shim_spawned(struct engine_shim_early *es, berth_error_t *err)
-{
-	struct shim_spawn_job *j = es->job;
-	int ret = 0;
-
-	if (j == NULL)
-		return 0;
-	if (es->spawning)
-		pthread_join(es->spawner, NULL);
-	es->spawning = false;
-	if (j->ret < 0) {
-		es->spawned = false;
-		es->go_fd = es->reply_fd = -1;
-		if (err)
-			*err = j->err;
-		else
-			berth_error_release(&j->err);
-		ret = -1;
-	}
-	free(j->sa.restart);
-	free(j);
-	es->job = NULL;
-	return ret;
+	return 0;
 }
 
 int engine_shim_go(struct berthctl_opts *o, struct engine_ctr *c, struct engine_shim_early *es,
 		   engine_during_fn during, const char *req, int *fd, pid_t *pid,
 		   berth_error_t *err)
 {
-	if (shim_spawned(es, err) < 0) {
-		engine_shim_abort(es);
-		return -1;
-	}
 	int ret = start_shim(o, c, es->attach_first, during, req,
 			     es->attached ? es->attach : NULL, es, pid, err);
 
@@ -951,7 +891,6 @@ int engine_shim_go(struct berthctl_opts *o, struct engine_ctr *c, struct engine_
 
 void engine_shim_abort(struct engine_shim_early *es)
 {
-	shim_spawned(es, NULL);
 	/* EOF instead of the go: the shim exits having created nothing */
 	if (es->go_fd >= 0)
 		close(steal_fd(&es->go_fd));

@@ -176,9 +176,6 @@ struct engine_shim_early {
 	pid_t child;
 	int reply_fd, go_fd;
 	int attach[2]; /* attached: the socket pair (see engine_start_attached()) */
-	pthread_t spawner; /* the posix_spawn runs in a thread of its own */
-	bool spawning;
-	struct shim_spawn_job *job;
 };
 void engine_shim_early_init(struct engine_shim_early *es, bool attach_first, bool attached);
 int engine_shim_spawn(struct berthctl_opts *o, struct engine_ctr *c, struct engine_shim_early *es,
