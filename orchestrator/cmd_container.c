@@ -58,8 +58,6 @@ static void new_id(char id[ENGINE_ID_LEN + 1])
 		sprintf(id + 2 * i, "%02x", raw[i]);
 }
 
-
-
 /* A short name as registries spell it: without a host part we never go to the network. */
 static bool names_registry(const char *ref)
 {

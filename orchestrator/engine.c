@@ -566,61 +566,23 @@ static const char *jstr(json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-int engine_start(struct berthctl_opts *o, struct engine_ctr *c, bool attach_first, pid_t *pid,
-		 berth_error_t *err)
-{
-	return engine_start_during(o, c, attach_first, NULL, pid, err);
-}
-
 static int start_shim(struct berthctl_opts *o, struct engine_ctr *c, bool attach_first,
 		      engine_during_fn during, const char *req, const int *attach,
 		      struct engine_shim_early *es, pid_t *pid, berth_error_t *err);
 
-int engine_start_during(struct berthctl_opts *o, struct engine_ctr *c, bool attach_first,
-			engine_during_fn during, pid_t *pid, berth_error_t *err)
+int engine_start(struct berthctl_opts *o, struct engine_ctr *c, bool attach_first, pid_t *pid,
+		 berth_error_t *err)
 {
-	return start_shim(o, c, attach_first, during, NULL, NULL, NULL, pid, err);
-}
-
-int engine_start_attached(struct berthctl_opts *o, struct engine_ctr *c, engine_during_fn during,
-			  const char *req, int *fd, pid_t *pid, berth_error_t *err)
-{
-	int sp[2], ret;
-
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
-		return berth_error_errno(err, errno, "socketpair");
-	ret = start_shim(o, c, true, during, req, sp, NULL, pid, err);
-	close(sp[1]);
-	if (ret < 0) {
-		close(sp[0]);
-		return -1;
-	}
-	*fd = sp[0];
-	return 0;
-}
-
-
-/* What of the container's record the shim's arguments say (read before any thread runs). */
-struct shim_args {
-	bool tty, stdin_open, rm;
-	char *restart;
-};
-
-static void shim_args_of(struct engine_ctr *c, struct shim_args *a)
-{
-	a->tty = json_is_true(json_object_get(c->rec, "tty"));
-	a->stdin_open = json_is_true(json_object_get(c->rec, "stdin"));
-	a->rm = json_is_true(json_object_get(c->rec, "rm"));
-	a->restart = jstr(c->rec, "restart") ? strdup(jstr(c->rec, "restart")) : NULL;
+	return start_shim(o, c, attach_first, NULL, NULL, NULL, NULL, pid, err);
 }
 
 /*
  * posix_spawn the shim for container c; *reply_fd reads its answer.  With
  * go_fd, it waits for a byte there before it creates the container.
  */
-static int spawn_shim(struct berthctl_opts *o, struct engine_ctr *c, const struct shim_args *sa,
-		      bool attach_first, const int *attach, int *go_fd, pid_t *child_out,
-		      int *reply_fd, berth_error_t *err)
+static int spawn_shim(struct berthctl_opts *o, struct engine_ctr *c, bool attach_first,
+		      const int *attach, int *go_fd, pid_t *child_out, int *reply_fd,
+		      berth_error_t *err)
 {
 	const char *shim = engine_shim(o);
 	char sync_arg[16], attach_arg[16], wait_arg[16];
@@ -673,13 +635,13 @@ static int spawn_shim(struct berthctl_opts *o, struct engine_ctr *c, const struc
 		argv[n++] = "--attach-fd";
 		argv[n++] = attach_arg;
 	}
-	if (sa->tty)
+	if (json_is_true(json_object_get(c->rec, "tty")))
 		argv[n++] = "--terminal";
-	if (sa->stdin_open)
+	if (json_is_true(json_object_get(c->rec, "stdin")))
 		argv[n++] = "--stdin";
-	if (sa->restart) {
+	if (jstr(c->rec, "restart")) {
 		argv[n++] = "--restart";
-		argv[n++] = sa->restart;
+		argv[n++] = (char *)jstr(c->rec, "restart");
 	}
 	if (attach_first)
 		argv[n++] = "--attach-first";
@@ -701,7 +663,7 @@ static int spawn_shim(struct berthctl_opts *o, struct engine_ctr *c, const struc
 	 */
 	static char self[PATH_MAX];
 	cleanup_free char *lockfile = path_join(c->p.dir, "lock");
-	if (sa->rm && lockfile) {
+	if (json_is_true(json_object_get(c->rec, "rm")) && lockfile) {
 		/* removed at exit: its exit file need not survive a crash */
 		argv[n++] = "--no-sync-exit";
 		argv[n++] = "--exit-command-lock";
@@ -795,13 +757,8 @@ static int start_shim(struct berthctl_opts *o, struct engine_ctr *c, bool attach
 		 */
 		(void)send(es->go_fd, during == NULL && attach ? "s" : "g", 1, MSG_NOSIGNAL);
 		close(steal_fd(&es->go_fd));
-	} else {
-		struct shim_args sa;
-		shim_args_of(c, &sa);
-		int r = spawn_shim(o, c, &sa, attach_first, attach, NULL, &child, &p[0], err);
-		free(sa.restart);
-		if (r < 0)
-			return -1;
+	} else if (spawn_shim(o, c, attach_first, attach, NULL, &child, &p[0], err) < 0) {
+		return -1;
 	}
 	if (during)
 		during_ret = during(o, c, &during_err);
@@ -856,17 +813,11 @@ void engine_shim_early_init(struct engine_shim_early *es, bool attach_first, boo
 int engine_shim_spawn(struct berthctl_opts *o, struct engine_ctr *c, struct engine_shim_early *es,
 		      berth_error_t *err)
 {
-	struct shim_args sa;
-	int ret;
-
 	if (es->attached &&
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, es->attach) < 0)
 		return berth_error_errno(err, errno, "socketpair");
-	shim_args_of(c, &sa);
-	ret = spawn_shim(o, c, &sa, es->attach_first, es->attached ? es->attach : NULL, &es->go_fd,
-			 &es->child, &es->reply_fd, err);
-	free(sa.restart);
-	if (ret < 0) {
+	if (spawn_shim(o, c, es->attach_first, es->attached ? es->attach : NULL, &es->go_fd,
+		       &es->child, &es->reply_fd, err) < 0) {
 		engine_shim_abort(es);
 		return -1;
 	}

@@ -147,35 +147,24 @@ int engine_attach_network(struct berthctl_opts *o, struct engine_ctr *c, berth_e
 int engine_start(struct berthctl_opts *o, struct engine_ctr *c, bool attach_first, pid_t *pid,
 		 berth_error_t *err);
 /*
- * The same, running during(o, c, err) while the shim creates the container
- * (with attach_first, nothing runs in it before an attach or a `start`
- * request).  A failure of during() is returned once the shim has answered.
+ * `run`: the shim started while the bundle is still being made.
+ * engine_shim_spawn() starts it; it sets itself up and waits.
+ * engine_shim_go() lets it create the container once the bundle is complete,
+ * runs during(o, c, err) meanwhile (with attach_first, nothing runs in the
+ * container before an attach or a `start` request; a failure of during() is
+ * returned once the shim has answered) and returns the container's pid.
+ * attached: a socket pair whose one end the shim takes as a client
+ * (--attach-fd) and whose other end, *fd of engine_shim_go(), has sent req
+ * once during() succeeded: no connect, no round trip before the container
+ * starts; read the answer with engine_shim_answer().  engine_shim_abort()
+ * makes a waiting shim exit having created nothing, and reaps it.
  */
 typedef int (*engine_during_fn)(struct berthctl_opts *o, struct engine_ctr *c, berth_error_t *err);
-int engine_start_during(struct berthctl_opts *o, struct engine_ctr *c, bool attach_first,
-			engine_during_fn during, pid_t *pid, berth_error_t *err);
-/*
- * engine_start_during() with an attach connection made up front: a socket
- * pair whose one end the shim takes as a client (--attach-fd), and whose
- * other end, *fd, has sent req once during() succeeded.  No connect, no
- * round trip before the container starts; read the answer with
- * engine_shim_answer().
- */
-int engine_start_attached(struct berthctl_opts *o, struct engine_ctr *c, engine_during_fn during,
-			  const char *req, int *fd, pid_t *pid, berth_error_t *err);
-/*
- * `run`: the shim started while the bundle is still being made, so its start
- * overlaps that work.  engine_shim_spawn() starts it with the arguments
- * engine_start_during() (attached: engine_start_attached()) would give it;
- * it sets itself up and waits.  engine_shim_go() lets it create the
- * container once the bundle is complete and goes on as those functions do;
- * engine_shim_abort() makes it exit having created nothing, and reaps it.
- */
 struct engine_shim_early {
 	bool spawned, attach_first, attached;
 	pid_t child;
 	int reply_fd, go_fd;
-	int attach[2]; /* attached: the socket pair (see engine_start_attached()) */
+	int attach[2]; /* attached: the socket pair */
 };
 void engine_shim_early_init(struct engine_shim_early *es, bool attach_first, bool attached);
 int engine_shim_spawn(struct berthctl_opts *o, struct engine_ctr *c, struct engine_shim_early *es,

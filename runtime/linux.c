@@ -232,11 +232,12 @@ static int join_namespaces(struct init_ctx *x, berth_error_t *err)
  * run without --pid-file: the runtime does nothing between "created" and
  * "started" that the program must wait for (run blocks the signals it forwards
  * before create), so the init goes on to execve right after READY instead of
- * waiting for START: one round trip between the two processes less.
+ * waiting for START: one round trip between the two processes less.  A caller
+ * with work of its own in between says so with hold.
  */
 static bool run_straight(const struct berth_create_opts *o)
 {
-	return o->run && !o->pid_file && !o->init_hook;
+	return o->run && !o->pid_file && !o->init_hook && !o->hold;
 }
 
 static int wait_start(struct init_ctx *x, berth_error_t *err)

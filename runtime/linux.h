@@ -34,6 +34,9 @@ struct berth_create_opts {
 	/* run: the child waits on the sync socket instead of exec.fifo;
 	 * *sync_fd receives the parent's end for berth_container_start_sync() */
 	bool run;
+	/* run: the caller has work between create and start (its own state, an
+	 * attach), so the child waits for START even without pid_file */
+	bool hold;
 	/* restore: runs in the container init once its rootfs is ready, before the
 	 * process settings (rlimits, caps, seccomp, user); never returns. */
 	void (*init_hook)(void *arg, int sync);

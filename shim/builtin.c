@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,20 +61,6 @@ int shim_builtin_runtime(int argc, char **argv)
 	return ret < 0 ? 1 : ret;
 }
 
-int shim_builtin_start(const char *root, const char *id, berth_error_t *err)
-{
-	struct berth_global g = { .root = root ? root : "/run/berth", .log_format = "text" };
-	char *argv[] = { "start", (char *)id, NULL };
-
-	optind = 0;
-	if (berth_cmd_start(&g, 2, argv, err) != 0) {
-		if (*err == NULL)
-			berth_error(err, EIO, "start `%s`: failed", id);
-		return -1;
-	}
-	return 0;
-}
-
 void shim_builtin_delete(const char *root, const char *id)
 {
 	struct berth_global g = { .root = root ? root : "/run/berth", .log_format = "text" };
@@ -92,7 +77,7 @@ static struct {
 	struct berth_container *c;
 	struct berth_create_opts o;
 	int sync;
-	char id[256], pid_file[PATH_MAX];
+	char id[256];
 } created = { .sync = -1 };
 
 /* fd onto target, the original kept aside in *saved (-1: target was closed). */
@@ -114,25 +99,23 @@ static void restore_fd(int target, int saved)
 	}
 }
 
-int shim_builtin_create(const char *root, const char *id, const char *bundle, const char *pid_file,
+int shim_builtin_create(const char *root, const char *id, const char *bundle, bool hold,
 			const char *console_socket, const int stdio[3], pid_t *pid, berth_error_t *err)
 {
 	cleanup_close int devnull = -1;
 	int saved[3] = { -1, -1, -1 }, swapped = 0, ret = -1;
 
 	shim_builtin_forget();
-	if (snprintf(created.id, sizeof(created.id), "%s", id) >= (int)sizeof(created.id) ||
-	    snprintf(created.pid_file, sizeof(created.pid_file), "%s", pid_file ? pid_file : "") >=
-		    (int)sizeof(created.pid_file))
+	if (snprintf(created.id, sizeof(created.id), "%s", id) >= (int)sizeof(created.id))
 		return berth_error(err, ENAMETOOLONG, "create `%s`: name too long", id);
 	created.o = (struct berth_create_opts){
 		.id = created.id,
 		.bundle = bundle,
-		/* none: the init runs its program right away, without waiting for a start */
-		.pid_file = pid_file ? created.pid_file : NULL,
 		.console_socket = console_socket,
-		/* the init waits for START on the sync socket, not on exec.fifo */
+		/* START comes on the sync socket, not through exec.fifo; without hold
+		 * the init runs its program as soon as it is ready */
 		.run = true,
+		.hold = hold,
 	};
 	/* The init inherits our 0, 1 and 2: its stdio for as long as create runs. */
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -163,11 +146,6 @@ out:
 	while (swapped-- > 0)
 		restore_fd(swapped, saved[swapped]);
 	return ret;
-}
-
-bool shim_builtin_created(void)
-{
-	return created.c != NULL;
 }
 
 int shim_builtin_run(berth_error_t *err)

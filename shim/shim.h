@@ -74,18 +74,16 @@ struct shim_rt_call {
 
 /* The runtime CLI (argv[0] ignored) run in this process through libberth; its exit status. */
 int shim_builtin_runtime(int argc, char **argv);
-/* libberth's start of a created container, in this process (its init is our child). */
-int shim_builtin_start(const char *root, const char *id, berth_error_t *err);
 /* libberth's delete --force of the container, in this process (errors are ignored, as for delete -f). */
 void shim_builtin_delete(const char *root, const char *id);
 /*
  * The container created by libberth in this process, its init our child with
- * stdio[0..2] (-1: /dev/null) as its stdio; it waits for shim_builtin_run()
- * (pid_file NULL: it does not wait, shim_builtin_run() only records it).
+ * stdio[0..2] (-1: /dev/null) as its stdio; with hold it waits for
+ * shim_builtin_run(), without it runs its program at once and
+ * shim_builtin_run() only records that.
  */
-int shim_builtin_create(const char *root, const char *id, const char *bundle, const char *pid_file,
+int shim_builtin_create(const char *root, const char *id, const char *bundle, bool hold,
 			const char *console_socket, const int stdio[3], pid_t *pid, berth_error_t *err);
-bool shim_builtin_created(void);
 /* Let the created container run its program; returns once it has exec'd it. */
 int shim_builtin_run(berth_error_t *err);
 /* Drop the created container unstarted: its init exits (delete cleans up the rest). */

@@ -567,15 +567,13 @@ static int session_spawn(struct shim *s, struct session *ss, bool tty, bool want
 	unlink(ss->pidfile);
 	if (direct) {
 		const int stdio[3] = { inp[0], outp[1], errp[1] };
-		if (shim_builtin_create(s->o->runtime_root, s->o->id, s->o->bundle,
-					s->straight ? NULL : ss->pidfile, tty ? sock : NULL, stdio,
-					&ss->pid, err) < 0)
+		char v[16];
+		if (shim_builtin_create(s->o->runtime_root, s->o->id, s->o->bundle, !s->straight,
+					tty ? sock : NULL, stdio, &ss->pid, err) < 0)
 			goto out;
-		if (s->straight) {
-			char v[16];
-			int len = snprintf(v, sizeof(v), "%d", (int)ss->pid);
-			berth_write_file_atomic(ss->pidfile, v, (size_t)len, 0644, false, NULL);
-		}
+		/* the pid file the runtime would have written */
+		berth_write_file_atomic(ss->pidfile, v, (size_t)snprintf(v, sizeof(v), "%d", (int)ss->pid),
+					0644, false, NULL);
 		/* the init sent the pty master before it reported ready: it is queued */
 		if (tty && (call.console_fd = shim_receive_console(console_listen, err)) < 0) {
 			shim_builtin_forget();
@@ -697,9 +695,8 @@ static int run_start(struct shim *s, berth_error_t *err)
 	 */
 	if (strcmp(s->o->runtime, SHIM_RUNTIME_BUILTIN) == 0) {
 		berth_error_t rerr = NULL;
-		bool failed = (shim_builtin_created() ? shim_builtin_run(&rerr)
-						      : shim_builtin_start(s->o->runtime_root, s->o->id,
-									   &rerr)) < 0;
+		/* (the container was created in the shim: shim_builtin_create()) */
+		bool failed = shim_builtin_run(&rerr) < 0;
 		call.status = failed ? 1 << 8 : 0;
 		if (failed) {
 			const char *m = rerr ? rerr->msg : "failed";

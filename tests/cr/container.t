@@ -5,6 +5,7 @@
 # container is a named error and the container runs on; bad IDs fail.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/bundle.sh"
+. "$(dirname "$0")/wait.sh"
 need_root
 plan 14
 
@@ -17,14 +18,14 @@ defer "'$BERTH' --root '$R' delete -f $id-ino"
 # A shell counting into its stdout, with a sleep child most of the time.
 make_bundle "$T/b" sh -c 'i=0; while :; do i=$((i+1)); echo "$$ $i"; sleep 0.02; done'
 (cd "$T/b" && "$BERTH" --root "$R" run -d $id </dev/null >"$T/log" 2>&1)
-for ((i = 0; i < 1000; i++)); do [ "$(wc -l <"$T/log")" -ge 5 ] && break; sleep 0.02; done
+wait_lines "$T/log" 5
 pid=$("$BERTH" --root "$R" state $id | jq .pid)
 
 ok "checkpoint --leave-running" "$BERTH" --root "$R" checkpoint --image-path "$T/img1" --leave-running $id
 is "$("$BERTH" --root "$R" state $id | jq -r .status)" running "the container is still running"
 is "$("$BERTH" --root "$R" state $id | jq .pid)" "$pid" "with the same init"
 n=$(wc -l <"$T/log")
-for ((i = 0; i < 1000; i++)); do [ "$(wc -l <"$T/log")" -ge $((n + 10)) ] && break; sleep 0.02; done
+wait_lines "$T/log" $((n + 10))
 ok "it counts on without a gap" awk '{ if ($1 != 1 || $2 != NR) exit 1 }' "$T/log"
 for f in inventory.img pstree.img core-1.img pages-1.img files.img config.json container.json; do
 	[ -s "$T/img1/$f" ] || missing="$missing $f"

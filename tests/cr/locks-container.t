@@ -4,6 +4,7 @@
 # the container runs on with its locks; with it the image holds the locks.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/bundle.sh"
+. "$(dirname "$0")/wait.sh"
 need_root
 plan 5
 
@@ -16,7 +17,7 @@ make_bundle "$T/b" /fdx locks /lockfile
 cp "$BUILD/tests/cr/progs/fdx-static" "$T/b/rootfs/fdx"
 jq '.root.readonly = false' "$T/b/config.json" >"$T/b/config.json.new" && mv "$T/b/config.json.new" "$T/b/config.json"
 (cd "$T/b" && "$BERTH" --root "$R" run -d $id </dev/null >"$T/log" 2>&1)
-for ((i = 0; i < 1000; i++)); do [ "$(wc -l <"$T/log")" -ge 5 ] && break; sleep 0.02; done
+wait_lines "$T/log" 5
 pid=$("$BERTH" --root "$R" state $id | jq .pid)
 ino=$(stat -c %i "$T/b/rootfs/lockfile")
 held() { awk -v i=":$ino" -v p="$pid" '$6 ~ i"$" && $5 == p { print $2 }' /proc/locks | sort | tr '\n' ' '; }

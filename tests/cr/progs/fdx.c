@@ -42,6 +42,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/cr/progs/numbered.h"
+
 static void msleep(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -58,19 +60,10 @@ static int fifo(const char *path)
 		return 1;
 	if (fork() == 0) {
 		FILE *in = fopen(path, "r");
-		unsigned long expect = 1, got;
 
 		if (in == NULL)
 			return 1;
-		setvbuf(in, NULL, _IONBF, 0);
-		while (fscanf(in, "%lu\n", &got) == 1) {
-			if (got != expect)
-				printf("GAP expected %lu got %lu\n", expect, got);
-			expect = got + 1;
-			if (got % 50 == 0)
-				printf("child %d parent %d got %lu\n", getpid(), getppid(), got);
-			msleep(2);
-		}
+		read_numbered(in);
 		return 0;
 	}
 	fd = open(path, O_WRONLY);

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/cr/progs/numbered.h"
+
 int main(void)
 {
 	int p[2];
@@ -22,19 +24,9 @@ int main(void)
 	child = fork();
 	if (child == 0) {
 		FILE *in = fdopen(p[0], "r");
-		unsigned long expect = 1, got;
-		struct timespec ts = { 0, 2 * 1000 * 1000 };
 
 		close(p[1]);
-		setvbuf(in, NULL, _IONBF, 0); /* no data hidden in stdio buffers */
-		while (fscanf(in, "%lu\n", &got) == 1) {
-			if (got != expect)
-				printf("GAP expected %lu got %lu\n", expect, got);
-			expect = got + 1;
-			if (got % 50 == 0)
-				printf("child %d parent %d got %lu\n", getpid(), getppid(), got);
-			nanosleep(&ts, NULL);
-		}
+		read_numbered(in);
 		printf("child: pipe closed\n");
 		return 0;
 	}

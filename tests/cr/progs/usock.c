@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/cr/progs/numbered.h"
+
 static volatile sig_atomic_t usr1;
 
 static void on_usr1(int sig)
@@ -34,19 +36,9 @@ int main(void)
 	send(dg[0], "three", 5, 0);
 	if (fork() == 0) {
 		FILE *in = fdopen(sp[1], "r");
-		unsigned long expect = 1, got;
-		struct timespec ts = { 0, 2 * 1000 * 1000 };
 
 		close(sp[0]);
-		setvbuf(in, NULL, _IONBF, 0);
-		while (fscanf(in, "%lu\n", &got) == 1) {
-			if (got != expect)
-				printf("GAP expected %lu got %lu\n", expect, got);
-			expect = got + 1;
-			if (got % 50 == 0)
-				printf("child %d parent %d got %lu\n", getpid(), getppid(), got);
-			nanosleep(&ts, NULL);
-		}
+		read_numbered(in);
 		return 0;
 	}
 	close(sp[1]);
